@@ -1,0 +1,39 @@
+"""Behaviour of the base role as an admin on the two hosts would see it."""
+
+testinfra_hosts = ["ansible://all"]
+
+
+def test_cluster_hosts_resolve_to_their_addresses(host):
+    assert host.run("getent hosts base-node1.mol.test").stdout.split()[0] == "10.213.1.11"
+    assert host.run("getent hosts base-node2").stdout.split()[0] == "10.213.1.12"
+    # localhost stays as the distribution wrote it.
+    assert host.run("getent hosts localhost").rc == 0
+
+
+def test_apt_uses_only_the_managed_sources(host):
+    sources = host.file("/etc/apt/sources.list.d/ie-cluster.sources")
+    assert sources.contains("Suites: trixie trixie-updates")
+    assert not host.file("/etc/apt/sources.list").exists
+    assert host.run("apt-get -s install hello").rc == 0
+
+
+def test_chronyd_runs_without_touching_the_hosts_clock(host):
+    assert host.service("chrony").is_running
+    assert host.file("/etc/default/chrony").contains('DAEMON_OPTS="-F 1 -x"')
+
+
+def test_admin_group_has_sudo_and_others_do_not(host):
+    assert host.group("ieadmin").gid == 2000
+    assert "ieadmin" in host.user("opsadmin").groups
+    assert "(ALL : ALL) ALL" in host.run("sudo -l -U opsadmin").stdout
+    host.run("useradd -M nobodyspecial 2>/dev/null")
+    assert "not allowed" in host.run("sudo -l -U nobodyspecial").stdout
+
+
+def test_sshd_effective_settings(host):
+    cfg = host.run("sshd -T").stdout.lower().splitlines()
+    assert "passwordauthentication no" in cfg
+    assert "permitrootlogin without-password" in cfg
+    assert "x11forwarding no" in cfg
+    assert "allowgroups ieadmin" in cfg
+    assert "maxauthtries 4" in cfg

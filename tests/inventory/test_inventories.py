@@ -1,0 +1,163 @@
+"""The inventories describe the cluster of shared/SPEC.md, and the lab is the
+same cluster: same groups, same host names."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+LAB_VAULT_PASSWORD = ROOT / "inventories/lab-vault-password.LAB-ONLY-NOT-SECRET"
+
+
+def inventory(name: str) -> dict:
+    argv = [str(BIN / "ansible-inventory"), "-i", f"inventories/{name}", "--list"]
+    if name == "lab":
+        argv += ["--vault-password-file", str(LAB_VAULT_PASSWORD)]
+    out = subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def groups(inv: dict) -> dict[str, set[str]]:
+    """Every group with all the hosts in it, children included."""
+
+    def hosts_of(group: str) -> set[str]:
+        entry = inv.get(group, {})
+        found = set(entry.get("hosts", []))
+        for child in entry.get("children", []):
+            found |= hosts_of(child)
+        return found
+
+    return {g: hosts_of(g) for g in inv if g != "_meta"}
+
+
+@pytest.fixture(scope="module")
+def production() -> dict:
+    return inventory("production")
+
+
+@pytest.fixture(scope="module")
+def lab() -> dict:
+    return inventory("lab")
+
+
+def test_production_topology_is_the_seeds_cluster(production):
+    g = groups(production)
+    assert g["general_servers"] == {"gs01", "gs02", "gs03", "gs04"}
+    assert g["storage_servers"] == {"st01", "st02"}
+    assert g["backup_server"] == {"backup01"}
+    assert g["registry"] == {"registry01"}
+    assert len(g["slurm_controller"]) == 1
+    assert g["slurm_controller"] <= g["slurm_compute"]  # the controller also computes
+    assert g["slurm_compute"] == g["general_servers"]
+    assert g["ceph_osd"] == g["storage_servers"]
+    assert g["ceph_mon"] == g["ceph_mgr"] == g["ceph_mds"]
+    assert g["ceph_mon"] <= g["general_servers"]
+    for svc in ("kvm_hosts", "podman_hosts", "apptainer_hosts", "gpu_hosts", "cephfs_client"):
+        assert g[svc] == g["general_servers"], svc
+
+
+def test_monitors_are_an_odd_number_for_quorum(production):
+    assert len(groups(production)["ceph_mon"]) % 2 == 1
+
+
+def test_lab_has_the_same_groups_and_hosts_as_production(production, lab):
+    assert groups(lab) == groups(production)
+
+
+@pytest.mark.parametrize("name", ["production", "lab"])
+def test_every_host_has_a_unique_cluster_address(name, production, lab):
+    inv = {"production": production, "lab": lab}[name]
+    hostvars = inv["_meta"]["hostvars"]
+    addresses = [hostvars[h]["cluster_address"] for h in hostvars]
+    assert len(addresses) == len(set(addresses)) == 8
+
+
+def test_lab_hosts_are_containers_on_the_lab_network(lab):
+    hostvars = lab["_meta"]["hostvars"]
+    for host, hv in hostvars.items():
+        assert hv["ansible_connection"] == "containers.podman.podman"
+        assert hv["cluster_address"].startswith("10.213.0."), host
+
+
+def test_production_addresses_are_placeholders_until_an_admin_sets_them(production):
+    # The documentation range: a run against an unedited inventory goes nowhere.
+    for hv in production["_meta"]["hostvars"].values():
+        assert hv["cluster_address"].startswith("192.0.2.")
+
+
+def test_lab_vault_decrypts_and_has_the_production_template_keys():
+    vault = ROOT / "inventories/lab/group_vars/all/vault.yml"
+    assert vault.read_text().startswith("$ANSIBLE_VAULT;1.1;AES256")
+    plain = subprocess.run(
+        [
+            str(BIN / "ansible-vault"),
+            "view",
+            "--vault-password-file",
+            str(LAB_VAULT_PASSWORD),
+            str(vault),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    lab_keys = set(yaml.safe_load(plain))
+    example = ROOT / "inventories/production/group_vars/all/vault.yml.example"
+    prod_keys = set(yaml.safe_load(example.read_text()))
+    assert lab_keys == prod_keys
+    assert all(k.startswith("vault_") for k in lab_keys)
+
+
+def test_no_unencrypted_production_vault_is_committed():
+    tracked = subprocess.run(
+        ["git", "ls-files", "inventories/production"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for path in tracked:
+        if Path(path).name.startswith("vault") and not path.endswith(".example"):
+            assert (ROOT / path).read_text().startswith("$ANSIBLE_VAULT"), path
+
+
+def test_site_playbook_lists_the_production_hosts():
+    out = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", "inventories/production", "--list-hosts", "site.yml"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    for host in ("gs01", "gs02", "gs03", "gs04", "st01", "st02", "backup01", "registry01"):
+        assert host in out
+
+
+def test_filters_give_every_host_an_etc_hosts_line_from_inventory_alone(lab):
+    """What --limit renders: the base role's hosts block from inventory vars only."""
+    out = subprocess.run(
+        [
+            str(BIN / "ansible"),
+            "-i",
+            "inventories/lab",
+            "--vault-password-file",
+            str(LAB_VAULT_PASSWORD),
+            "gs02",
+            "-c",
+            "local",
+            "-m",
+            "ansible.builtin.debug",
+            "-a",
+            "msg={{ base_cluster_hosts | hosts_file_lines }}",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "10.213.0.11\\tgs01.lab.ie.test gs01" in out
+    assert "10.213.0.41\\tregistry01.lab.ie.test registry01" in out

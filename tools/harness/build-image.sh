@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Build the local Debian base image that every lab and test container runs:
+# systemd as PID 1 and python3 for Ansible. No registry can be reached, so the
+# root filesystem comes from debootstrap. Skips the work when the image exists.
+#
+#   build-image.sh [SUITE] [IMAGE]     defaults: trixie localhost/ie-debian:trixie
+set -euo pipefail
+
+suite=${1:-trixie}
+image=${2:-localhost/ie-debian:${suite}}
+mirror=${IE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+# The image carries the hash of this script: a changed recipe rebuilds it.
+recipe=$(sha256sum "$0" | cut -c1-16)
+if podman image exists "$image"; then
+    have=$(podman image inspect --format '{{ index .Labels "ie.recipe" }}' "$image" 2>/dev/null || true)
+    if [[ $have == "$recipe" ]]; then
+        echo "image $image: present, skipped"
+        exit 0
+    fi
+    echo "image $image: built from an older recipe, rebuilding"
+fi
+
+rootfs=$(mktemp -d /var/tmp/ie-rootfs.XXXXXX)
+trap 'rm -rf "$rootfs"' EXIT
+
+echo "image $image: debootstrap $suite from $mirror"
+debootstrap --variant=minbase \
+    --include=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,iputils-ping,sudo,procps,ca-certificates,gnupg,less \
+    "$suite" "$rootfs" "$mirror" >/dev/null
+
+# The container is not a booted machine: no getty, no udev-triggered units,
+# and apt keeps what it downloads so a shared cache can hold each .deb once.
+chroot "$rootfs" systemctl mask getty@tty1.service serial-getty@console.service \
+    systemd-udevd.service systemd-udev-trigger.service systemd-remount-fs.service \
+    systemd-resolved.service systemd-modules-load.service sys-kernel-config.mount sys-kernel-debug.mount >/dev/null 2>&1 || true
+printf 'Binary::apt::APT::Keep-Downloaded-Packages "true";\nAPT::Keep-Downloaded-Packages "true";\n' \
+    > "$rootfs/etc/apt/apt.conf.d/10keep-downloads"
+rm -f "$rootfs/etc/apt/apt.conf.d/docker-clean"
+
+# Test image only: use the machine's apt cache (tools/harness/aptcache.sh) at
+# the container's gateway when it answers, the mirror directly otherwise.
+install -m 0755 /dev/stdin "$rootfs/usr/local/sbin/ie-apt-proxy" <<'SCRIPT'
+#!/bin/bash
+# apt Acquire::http::Proxy-Auto-Detect helper (ie-cluster test image).
+gw=$(ip -4 route show default 2>/dev/null | awk '{print $3; exit}')
+if [ -n "$gw" ] && timeout 1 bash -c "exec 3<>/dev/tcp/$gw/3143" 2>/dev/null; then
+    echo "http://$gw:3143"
+else
+    echo DIRECT
+fi
+SCRIPT
+echo 'Acquire::http::Proxy-Auto-Detect "/usr/local/sbin/ie-apt-proxy";' \
+    > "$rootfs/etc/apt/apt.conf.d/01ie-apt-proxy"
+: > "$rootfs/etc/machine-id"
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+
+tar -C "$rootfs" -c . | podman import \
+    --change 'CMD ["/sbin/init"]' \
+    --change 'ENV container=podman' \
+    --change 'STOPSIGNAL SIGRTMIN+3' \
+    --change "LABEL ie.recipe=$recipe" \
+    - "$image" >/dev/null 2>&1
+echo "image $image: built"

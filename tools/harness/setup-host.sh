@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install what the lab and the tests need on this machine, skipping what is
+# already there: Debian packages, the Python virtualenv (pinned), the local
+# base image and the apt cache for containers. Run as root on Debian 12/13.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+
+packages=(podman runc debootstrap uidmap slirp4netns apt-cacher-ng python3-venv make git)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    # apt-cacher-ng's own service, if the package starts it, listens on 3142;
+    # the project's cache (aptcache.sh) is a separate instance on 3143.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+    echo "setup: Debian packages present"
+fi
+
+stamp=.venv/.ie-requirements.sha256
+want=$(cat requirements/dev.txt requirements/constraints.txt | sha256sum | cut -d' ' -f1)
+if [[ ! -x .venv/bin/python || ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+    echo "setup: building the virtualenv .venv"
+    [[ -x .venv/bin/python ]] || python3 -m venv .venv
+    .venv/bin/pip install -q --upgrade pip
+    .venv/bin/pip install -q -r requirements/dev.txt -c requirements/constraints.txt
+    echo "$want" > "$stamp"
+else
+    echo "setup: virtualenv .venv up to date"
+fi
+
+# ansible-test's pip bootstrap script cannot be downloaded here; put the
+# project's stand-in where ansible-test looks for a saved copy.
+pip_version=$(.venv/bin/python -c '
+from ansible_test._internal.python_requirements import get_venv_packages
+from ansible_test._internal.host_configs import NativePythonConfig
+import sys
+print(get_venv_packages(NativePythonConfig(version="%d.%d" % sys.version_info[:2]))["pip"])')
+get_pip=~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+if ! cmp -s tools/harness/ansible_test_get_pip.py "$get_pip"; then
+    install -D -m 0644 tools/harness/ansible_test_get_pip.py "$get_pip"
+    echo "setup: ansible-test pip $pip_version bootstrap installed"
+fi
+
+export CONTAINERS_CONF="$root/tools/harness/containers.conf"
+tools/harness/build-image.sh trixie localhost/ie-debian:trixie
+tools/harness/aptcache.sh
