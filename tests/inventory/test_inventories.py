@@ -161,3 +161,19 @@ def test_filters_give_every_host_an_etc_hosts_line_from_inventory_alone(lab):
     ).stdout
     assert "10.213.0.11\\tgs01.lab.ie.test gs01" in out
     assert "10.213.0.41\\tregistry01.lab.ie.test registry01" in out
+
+
+def test_requirements_yml_matches_the_bundled_collections():
+    """requirements.yml documents what the pinned ansible package bundles."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("ansible_collections")
+    roots = [Path(p) for p in spec.submodule_search_locations]
+    wanted = yaml.safe_load((ROOT / "requirements.yml").read_text())["collections"]
+    for entry in wanted:
+        ns, name = entry["name"].split(".")
+        manifests = [r / ns / name / "MANIFEST.json" for r in roots]
+        found = [m for m in manifests if m.exists()]
+        assert found, f"{entry['name']} is not installed in the virtualenv"
+        manifest = json.loads(found[0].read_text())
+        assert manifest["collection_info"]["version"] == entry["version"], entry["name"]
