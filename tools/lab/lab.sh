@@ -30,7 +30,7 @@ converge() {
 
 case "${1:-up}" in
 up)
-    phase "containers" ansible-playbook -i "$inv" tools/lab/containers.yml
+    phase "containers" ansible-playbook -i "$inv" "${vault[@]}" tools/lab/containers.yml
     phase "site.yml" converge
     phase "health summary" ansible-playbook -i "$inv" "${vault[@]}" tools/lab/health.yml
     echo
