@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.ie.cluster.plugins.module_utils.slurm_time import wall_minutes
 
 _NAME = re.compile(r"^(?P<prefix>.*?)(?P<num>\d*)$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -259,6 +260,14 @@ def slurm_gres_lines(
     return lines
 
 
+def slurm_time_minutes(value: str) -> int | None:
+    """A Slurm time (1-00:00:00, 01:00:00, 90) in minutes; None when unlimited ("")."""
+    try:
+        return wall_minutes(value)
+    except ValueError as exc:
+        raise AnsibleFilterError(f"slurm_time_minutes: {exc}") from None
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -266,4 +275,5 @@ class FilterModule:
             "slurm_hostlist_expand": slurm_hostlist_expand,
             "slurm_node_lines": slurm_node_lines,
             "slurm_gres_lines": slurm_gres_lines,
+            "slurm_time_minutes": slurm_time_minutes,
         }

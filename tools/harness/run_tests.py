@@ -67,26 +67,28 @@ def sanity_steps() -> list[Step]:
 
 
 def scenarios(role: str = "", scenario: str = "") -> list[Step]:
-    found: list[Step] = []
+    """Every Molecule scenario once. A role's molecule/<name> may be a symlink
+    to a multi-role scenario under molecule/; it runs once, from there."""
+    found: dict[Path, Step] = {}
     for mol in sorted(ROOT.glob("roles/*/molecule/*/molecule.yml")) + sorted(
         ROOT.glob("molecule/*/molecule.yml")
     ):
-        scen_dir = mol.parent
-        project = scen_dir.parent.parent  # the role, or the repository root
-        owner = "cluster" if project == ROOT else project.name
+        owner_dir = mol.parent.parent.parent  # the role, or the repository root
+        owner = "cluster" if owner_dir == ROOT else owner_dir.name
         if role and owner != role:
             continue
-        if scenario and scen_dir.name != scenario:
+        if scenario and mol.parent.name != scenario:
             continue
-        found.append(
-            Step(
-                "molecule",
-                f"molecule {owner}/{scen_dir.name}",
-                ["molecule", "test", "-s", scen_dir.name],
-                project,
-            )
+        real = mol.parent.resolve()
+        project = real.parent.parent
+        name = "cluster" if project == ROOT else project.name
+        found[real] = Step(
+            "molecule",
+            f"molecule {name}/{real.name}",
+            ["molecule", "test", "-s", real.name],
+            project,
         )
-    return found
+    return sorted(found.values(), key=lambda s: (s.cwd != ROOT, str(s.cwd), s.name))
 
 
 def run(step: Step) -> tuple[bool, float]:

@@ -9,6 +9,7 @@ from filter_plugins.slurm import (
     slurm_hostlist,
     slurm_hostlist_expand,
     slurm_node_lines,
+    slurm_time_minutes,
 )
 
 GS = {
@@ -164,4 +165,15 @@ def test_filters_are_registered():
         "slurm_hostlist_expand",
         "slurm_node_lines",
         "slurm_gres_lines",
+        "slurm_time_minutes",
     }
+
+
+@pytest.mark.parametrize(("text", "minutes"), [("1-00:00:00", 1440), ("01:00:00", 60), ("", None)])
+def test_time_minutes(text, minutes):
+    assert slurm_time_minutes(text) == minutes
+
+
+def test_time_minutes_refuses_garbage_with_the_filter_name():
+    with pytest.raises(AnsibleFilterError, match="slurm_time_minutes: not a Slurm time"):
+        slurm_time_minutes("one day")

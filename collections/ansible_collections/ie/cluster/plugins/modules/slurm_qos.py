@@ -76,10 +76,8 @@ commands:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ie.cluster.plugins.module_utils.sacctmgr import (
-    Sacctmgr,
-    wall_minutes,
-)
+from ansible_collections.ie.cluster.plugins.module_utils.sacctmgr import Sacctmgr
+from ansible_collections.ie.cluster.plugins.module_utils.slurm_time import wall_minutes
 
 
 def run_module(module):

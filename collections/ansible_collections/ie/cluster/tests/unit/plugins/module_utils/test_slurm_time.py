@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
-from ansible_collections.ie.cluster.plugins.module_utils.sacctmgr import (
+from ansible_collections.ie.cluster.plugins.module_utils.slurm_time import (
     wall_minutes,
     wall_string,
 )
