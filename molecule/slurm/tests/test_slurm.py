@@ -254,3 +254,13 @@ def test_gpus_are_confined_to_the_job_that_asked(host):
     assert "No such device or address" in with_gpu.stderr
     without = as_student(host, f"srun -N1 bash -c '{probe}'")
     assert "Operation not permitted" in without.stderr
+
+
+def test_declared_accounts_and_their_users_are_in_the_database(host):
+    out = host.check_output(
+        "sacctmgr -nP show association where account=os-course format=Account,User"
+    )
+    assert sorted(out.split()) == ["os-course|", "os-course|student1", "os-course|student2"]
+    jobs = as_student(host, "sbatch --parsable -A os-course --hold --wrap true")
+    assert jobs.rc == 0, jobs.stderr
+    host.run(f"scancel {jobs.stdout.strip()}")

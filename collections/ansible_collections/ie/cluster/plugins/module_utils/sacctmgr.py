@@ -74,3 +74,82 @@ class Sacctmgr(object):
 
     def delete_qos(self, name):
         return self.runner.run(["-i", "delete", "qos", "where", "name=%s" % name], mutating=True)
+
+    # ---- accounts and their users
+
+    def show_account(self, name):
+        """{name, description, organization} or None."""
+        result = self.runner.run(
+            [
+                "--noheader",
+                "--parsable2",
+                "show",
+                "account",
+                name,
+                "format=Account,Descr,Org",
+            ]
+        )
+        for line in result.stdout.splitlines():
+            fields = line.split("|")
+            if len(fields) >= 3 and fields[0] == name:
+                return {"name": name, "description": fields[1], "organization": fields[2]}
+        return None
+
+    def account_users(self, name):
+        """Users with an association to the account, sorted."""
+        result = self.runner.run(
+            [
+                "--noheader",
+                "--parsable2",
+                "show",
+                "association",
+                "where",
+                "account=%s" % name,
+                "format=User",
+            ]
+        )
+        return sorted({u for u in result.stdout.split() if u})
+
+    def add_account(self, want):
+        return self.runner.run(
+            [
+                "-i",
+                "add",
+                "account",
+                want["name"],
+                "Description=%s" % want["description"],
+                "Organization=%s" % want["organization"],
+            ],
+            mutating=True,
+        )
+
+    def modify_account(self, want):
+        return self.runner.run(
+            [
+                "-i",
+                "modify",
+                "account",
+                "where",
+                "name=%s" % want["name"],
+                "set",
+                "Description=%s" % want["description"],
+                "Organization=%s" % want["organization"],
+            ],
+            mutating=True,
+        )
+
+    def delete_account(self, name):
+        return self.runner.run(
+            ["-i", "delete", "account", "where", "name=%s" % name], mutating=True
+        )
+
+    def add_users(self, account, users):
+        return self.runner.run(
+            ["-i", "add", "user", ",".join(users), "account=%s" % account], mutating=True
+        )
+
+    def remove_users(self, account, users):
+        return self.runner.run(
+            ["-i", "delete", "user", "where", "name=%s" % ",".join(users), "account=%s" % account],
+            mutating=True,
+        )

@@ -16,7 +16,7 @@ description:
     its priority, wall-clock limit and description match what is asked.
   - Reads the current QOS first and changes only what differs, so a second run
     reports no change.
-author: ie-cluster system admin team
+author: ie-cluster system admin team (@ie-cluster)
 version_added: 1.0.0
 options:
   name:

@@ -7,76 +7,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.ie.cluster.plugins.modules import slurm_qos
+from ansible_collections.ie.cluster.tests.unit.plugins.modules.sacctmgr_fake import (
+    FakeSacctmgr,
+    mutating,
+    run_module,
+)
 
 
-class FakeSacctmgr(object):
-    """Answers show/add/modify/delete like sacctmgr, from a dict of QOS."""
-
-    def __init__(self, qos=None):
-        self.qos = dict(qos or {})
-        self.calls = []
-
-    def __call__(self, argv, **kwargs):
-        self.calls.append(argv)
-        args = argv[1:]
-        if args[:3] == ["--noheader", "--parsable2", "show"]:
-            name = args[4]
-            if name in self.qos:
-                q = self.qos[name]
-                return (
-                    0,
-                    "%s|%s|%s|%s\n" % (name, q["Priority"], q["MaxWall"], q["Description"]),
-                    "",
-                )
-            return 0, "", ""
-        if args[:3] == ["-i", "add", "qos"]:
-            self.qos[args[3]] = self._settings(args[4:])
-            return 0, " Adding QOS(s)\n", ""
-        if args[:3] == ["-i", "modify", "qos"]:
-            name = args[4].split("=", 1)[1]
-            self.qos[name].update(self._settings(args[6:]))
-            return 0, " Modified qos...\n", ""
-        if args[:3] == ["-i", "delete", "qos"]:
-            del self.qos[args[4].split("=", 1)[1]]
-            return 0, " Deleting QOS(s)...\n", ""
-        raise AssertionError("unexpected sacctmgr call %r" % (argv,))
-
-    @staticmethod
-    def _settings(words):
-        out = {}
-        for word in words:
-            key, value = word.split("=", 1)
-            out[key] = "" if value == "-1" else value
-        return out
-
-
-class Exit(Exception):
-    pass
-
-
-def run(monkeypatch, fake, capsys, check_mode=False, diff=False, **params):
-    args = dict(params)
-    args["_ansible_check_mode"] = check_mode
-    args["_ansible_diff"] = diff
-    monkeypatch.setattr(
-        basic.AnsibleModule, "run_command", lambda mod, argv, **kw: fake(argv, **kw)
-    )
-    monkeypatch.setattr(
-        basic.AnsibleModule, "get_bin_path", lambda self, name, required=False: "/usr/bin/" + name
-    )
-    with patch_module_args(args), pytest.raises(SystemExit):
-        slurm_qos.main()
-    return json.loads(capsys.readouterr().out)
-
-
-def mutating(fake):
-    return [c for c in fake.calls if c[1] == "-i"]
+def run(monkeypatch, fake, capsys, **kwargs):
+    return run_module(slurm_qos.main, monkeypatch, fake, capsys, **kwargs)
 
 
 def test_creates_a_missing_qos(monkeypatch, capsys):
