@@ -20,7 +20,34 @@ from ansible_collections.ie.cluster.plugins.module_utils.slurm_time import (
 
 class Sacctmgr(object):
     def __init__(self, module):
+        self.module = module
         self.runner = CommandRunner(module, "sacctmgr")
+
+    def changing_commands(self):
+        """The changing (-i) sacctmgr argv lists run so far, or skipped in check mode."""
+        return [r.argv for r in self.runner.history if r.argv[1:2] == ["-i"]]
+
+    def exit(self, key, have, want, read_back):
+        """End the module: changed when a changing command was issued; outside
+        check mode, ``read_back()`` must now return ``want``; the result holds
+        the object under ``key``, the commands and, when asked, the diff."""
+        module = self.module
+        commands = self.changing_commands()
+        changed = bool(commands)
+        if changed and not module.check_mode:
+            after = read_back()
+            if after != want:
+                module.fail_json(
+                    msg="sacctmgr did not apply the %s as asked" % key, wanted=want, found=after
+                )
+        result = {
+            "changed": changed,
+            key: want if changed and not module.check_mode else have,
+            "commands": commands,
+        }
+        if module._diff:
+            result["diff"] = {"before": have or {}, "after": want or {}}
+        module.exit_json(**result)
 
     def show_qos(self, name):
         """{name, priority, max_wall_minutes, description} or None."""

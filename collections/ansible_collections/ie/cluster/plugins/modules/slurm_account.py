@@ -101,9 +101,14 @@ def run_module(module):
 
     sacct = Sacctmgr(module)
     name = p["name"]
-    have = sacct.show_account(name)
-    if have is not None:
-        have["users"] = sacct.account_users(name)
+
+    def read_back():
+        account = sacct.show_account(name)
+        if account is not None:
+            account["users"] = sacct.account_users(name)
+        return account
+
+    have = read_back()
 
     want = None
     if p["state"] == "present":
@@ -134,25 +139,7 @@ def run_module(module):
         if removed:
             sacct.remove_users(name, removed)
 
-    commands = [r.argv for r in sacct.runner.history if r.argv[1:2] == ["-i"]]
-    changed = bool(commands)
-    if changed and not module.check_mode:
-        after = sacct.show_account(name)
-        if after is not None:
-            after["users"] = sacct.account_users(name)
-        if after != want:
-            module.fail_json(
-                msg="sacctmgr did not apply the account as asked", wanted=want, found=after
-            )
-
-    result = {
-        "changed": changed,
-        "account": want if changed and not module.check_mode else have,
-        "commands": commands,
-    }
-    if module._diff:
-        result["diff"] = {"before": have or {}, "after": want or {}}
-    module.exit_json(**result)
+    sacct.exit("account", have, want, read_back)
 
 
 def main():

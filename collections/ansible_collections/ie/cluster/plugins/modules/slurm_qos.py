@@ -101,31 +101,14 @@ def run_module(module):
             "description": params["description"],
         }
 
-    changed = have != want
-    if changed:
+    if have != want:
         if want is None:
             sacct.delete_qos(name)
         elif have is None:
             sacct.add_qos(want)
         else:
             sacct.modify_qos(want)
-        if not module.check_mode:
-            have_after = sacct.show_qos(name)
-            if have_after != want:
-                module.fail_json(
-                    msg="sacctmgr did not apply the QOS as asked",
-                    wanted=want,
-                    found=have_after,
-                )
-
-    result = {
-        "changed": changed,
-        "qos": want if changed and not module.check_mode else have,
-        "commands": [r.argv for r in sacct.runner.history if r.argv[1:2] == ["-i"]],
-    }
-    if module._diff:
-        result["diff"] = {"before": have or {}, "after": want or {}}
-    module.exit_json(**result)
+    sacct.exit("qos", have, want, lambda: sacct.show_qos(name))
 
 
 def main():
