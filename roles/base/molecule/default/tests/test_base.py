@@ -17,6 +17,26 @@ def test_apt_uses_only_the_managed_sources(host):
     assert host.run("apt-get -s install hello").rc == 0
 
 
+def test_extra_suite_is_pinned_below_the_distribution(host):
+    extra = host.file("/etc/apt/sources.list.d/ie-extra-backports.sources")
+    assert extra.contains("Suites: trixie-backports")
+    policy = host.check_output("apt-cache policy")
+    # The suite is known to apt, at the pinned priority.
+    assert "100 http://deb.debian.org/debian trixie-backports/main" in policy
+    # A package found in both suites: the distribution's version by default,
+    # the backport only when asked for.
+    lists = "/var/lib/apt/lists/*trixie-backports_main_binary-*_Packages"
+    pkg = host.check_output(
+        f"for p in $(sed -n 's/^Package: //p' {lists});"
+        " do apt-cache policy $p | grep -q ' trixie/main ' && echo $p && break; done"
+    )
+    assert pkg, "no package is in both trixie and trixie-backports"
+    default = host.check_output(f"apt-get -s install {pkg} | grep '^Inst {pkg} '")
+    assert "Backports" not in default, default
+    asked = host.check_output(f"apt-get -s -t trixie-backports install {pkg} | grep '^Inst {pkg} '")
+    assert "Backports" in asked, asked
+
+
 def test_chronyd_runs_without_touching_the_hosts_clock(host):
     assert host.service("chrony").is_running
     assert host.file("/etc/default/chrony").contains('DAEMON_OPTS="-F 1 -x"')
