@@ -49,28 +49,28 @@ class Sacctmgr(object):
             result["diff"] = {"before": have or {}, "after": want or {}}
         module.exit_json(**result)
 
-    def show_qos(self, name):
-        """{name, priority, max_wall_minutes, description} or None."""
+    def _show_row(self, entity, name, fields):
+        """The fields of the one ``entity`` row named ``name``, or None."""
         result = self.runner.run(
-            [
-                "--noheader",
-                "--parsable2",
-                "show",
-                "qos",
-                name,
-                "format=Name,Priority,MaxWall,Description",
-            ]
+            ["--noheader", "--parsable2", "show", entity, name, "format=%s" % ",".join(fields)]
         )
         for line in result.stdout.splitlines():
-            fields = line.split("|")
-            if len(fields) >= 4 and fields[0] == name:
-                return {
-                    "name": fields[0],
-                    "priority": int(fields[1] or 0),
-                    "max_wall_minutes": wall_minutes(fields[2]),
-                    "description": fields[3],
-                }
+            row = line.split("|")
+            if len(row) >= len(fields) and row[0] == name:
+                return row
         return None
+
+    def show_qos(self, name):
+        """{name, priority, max_wall_minutes, description} or None."""
+        row = self._show_row("qos", name, ["Name", "Priority", "MaxWall", "Description"])
+        if row is None:
+            return None
+        return {
+            "name": row[0],
+            "priority": int(row[1] or 0),
+            "max_wall_minutes": wall_minutes(row[2]),
+            "description": row[3],
+        }
 
     @staticmethod
     def _settings(want):
@@ -106,21 +106,10 @@ class Sacctmgr(object):
 
     def show_account(self, name):
         """{name, description, organization} or None."""
-        result = self.runner.run(
-            [
-                "--noheader",
-                "--parsable2",
-                "show",
-                "account",
-                name,
-                "format=Account,Descr,Org",
-            ]
-        )
-        for line in result.stdout.splitlines():
-            fields = line.split("|")
-            if len(fields) >= 3 and fields[0] == name:
-                return {"name": name, "description": fields[1], "organization": fields[2]}
-        return None
+        row = self._show_row("account", name, ["Account", "Descr", "Org"])
+        if row is None:
+            return None
+        return {"name": name, "description": row[1], "organization": row[2]}
 
     def account_users(self, name):
         """Users with an association to the account, sorted."""
