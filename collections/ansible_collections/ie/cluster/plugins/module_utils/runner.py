@@ -24,10 +24,11 @@ import json
 class CommandResult(object):
     """What one command did. ``ran`` is False when check mode skipped it."""
 
-    __slots__ = ("argv", "ran", "rc", "stderr", "stdout")
+    __slots__ = ("argv", "mutating", "ran", "rc", "stderr", "stdout")
 
-    def __init__(self, argv, rc=0, stdout="", stderr="", ran=True):
+    def __init__(self, argv, rc=0, stdout="", stderr="", ran=True, mutating=False):
         self.argv = argv
+        self.mutating = mutating
         self.rc = rc
         self.stdout = stdout
         self.stderr = stderr
@@ -83,7 +84,7 @@ class CommandRunner(object):
         """
         argv = self.argv(args)
         if mutating and self.module.check_mode:
-            result = CommandResult(argv, ran=False)
+            result = CommandResult(argv, ran=False, mutating=True)
             self.history.append(result)
             return result
         rc, stdout, stderr = self.module.run_command(
@@ -92,7 +93,7 @@ class CommandRunner(object):
             binary_data=data is not None,
             environ_update=self.environ_update or None,
         )
-        result = CommandResult(argv, rc, stdout, stderr)
+        result = CommandResult(argv, rc, stdout, stderr, mutating=mutating)
         self.history.append(result)
         if check_rc and rc != 0:
             self.module.fail_json(
@@ -100,11 +101,19 @@ class CommandRunner(object):
             )
         return result
 
+    def changing_commands(self):
+        """The argv lists of the mutating commands run so far (or skipped in check mode)."""
+        return [r.argv for r in self.history if r.mutating]
+
     def run_json(self, args, check_rc=True):
         """Run a read-only command whose stdout is JSON and return it parsed."""
         result = self.run(args, mutating=False, check_rc=check_rc)
         if not result.ok:
             return None
+        return self.parse_json(result)
+
+    def parse_json(self, result):
+        """The JSON on ``result``'s stdout, parsed; fails the module if it is not JSON."""
         try:
             return json.loads(result.stdout or "null")
         except ValueError as exc:

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.ie.cluster.plugins.module_utils.reconcile import finish
 from ansible_collections.ie.cluster.plugins.module_utils.runner import CommandRunner
 from ansible_collections.ie.cluster.plugins.module_utils.slurm_time import (
     wall_minutes,
@@ -28,26 +29,9 @@ class Sacctmgr(object):
         return [r.argv for r in self.runner.history if r.argv[1:2] == ["-i"]]
 
     def exit(self, key, have, want, read_back):
-        """End the module: changed when a changing command was issued; outside
-        check mode, ``read_back()`` must now return ``want``; the result holds
-        the object under ``key``, the commands and, when asked, the diff."""
-        module = self.module
-        commands = self.changing_commands()
-        changed = bool(commands)
-        if changed and not module.check_mode:
-            after = read_back()
-            if after != want:
-                module.fail_json(
-                    msg="sacctmgr did not apply the %s as asked" % key, wanted=want, found=after
-                )
-        result = {
-            "changed": changed,
-            key: want if changed and not module.check_mode else have,
-            "commands": commands,
-        }
-        if module._diff:
-            result["diff"] = {"before": have or {}, "after": want or {}}
-        module.exit_json(**result)
+        """End the module (module_utils/reconcile.py): changed when a changing
+        command was issued, read back outside check mode, diff when asked."""
+        finish(self.module, key, have, want, self.changing_commands(), read_back, "sacctmgr")
 
     def _show_row(self, entity, name, fields):
         """The fields of the one ``entity`` row named ``name``, or None."""

@@ -1,0 +1,134 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ie-cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: ceph_health
+short_description: Wait until a Ceph cluster reaches a health status
+description:
+  - Polls C(ceph health) until the status is at least as good as
+    O(status), optionally until given health checks are gone too.
+  - On timeout it fails with the full C(ceph health detail), so the log says
+    why the cluster is not healthy.
+  - Only reads; it never changes anything, and runs the same in check mode.
+author: ie-cluster system admin team (@ie-cluster)
+version_added: 1.0.0
+extends_documentation_fragment:
+  - ie.cluster.ceph
+options:
+  status:
+    description: The worst status accepted.
+    type: str
+    choices: [HEALTH_OK, HEALTH_WARN]
+    default: HEALTH_OK
+  ignore_checks:
+    description: Health check codes that do not count (for example C(OSD_DOWN) while a host is stopped on purpose).
+    type: list
+    elements: str
+    default: []
+  timeout:
+    description: Seconds to wait.
+    type: int
+    default: 300
+  interval:
+    description: Seconds between two polls.
+    type: int
+    default: 5
+attributes:
+  check_mode:
+    support: full
+    description: It only reads.
+  diff_mode:
+    support: none
+    description: Nothing to compare.
+"""
+
+EXAMPLES = r"""
+- name: Wait for HEALTH_OK, or fail with ceph health detail
+  ie.cluster.ceph_health:
+    timeout: 600
+"""
+
+RETURN = r"""
+health:
+  description: The last C(ceph health detail) as parsed JSON.
+  returned: always
+  type: dict
+waited:
+  description: Seconds waited.
+  returned: always
+  type: float
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ie.cluster.plugins.module_utils.ceph import Ceph, ceph_argument_spec
+
+RANK = {"HEALTH_OK": 0, "HEALTH_WARN": 1, "HEALTH_ERR": 2}
+
+
+def effective_status(health, ignore):
+    """The worst severity among the checks not ignored (and not muted)."""
+    worst = 0
+    for code, check in (health.get("checks") or {}).items():
+        if code in ignore or check.get("muted"):
+            continue
+        worst = max(worst, RANK.get(check.get("severity"), 2))
+    return worst
+
+
+def detail_text(health):
+    lines = [health.get("status", "?")]
+    for code, check in sorted((health.get("checks") or {}).items()):
+        lines.append("[%s] %s: %s" % (check.get("severity"), code, check["summary"]["message"]))
+        for item in check.get("detail") or []:
+            lines.append("    " + item.get("message", ""))
+    return "\n".join(lines)
+
+
+def run_module(module, clock=time.monotonic, sleep=time.sleep):
+    params = module.params
+    if params["timeout"] < 0 or params["interval"] < 1:
+        module.fail_json(msg="timeout must be >= 0 and interval >= 1")
+    ceph = Ceph(module)
+    accept = RANK[params["status"]]
+    ignore = set(params["ignore_checks"])
+    start = clock()
+    while True:
+        result = ceph.runner.run(["health", "detail", "--format", "json"], check_rc=False)
+        health = ceph.runner.parse_json(result) if result.ok else {"status": "UNREACHABLE"}
+        if result.ok and effective_status(health, ignore) <= accept:
+            module.exit_json(changed=False, health=health, waited=round(clock() - start, 1))
+        if clock() - start >= params["timeout"]:
+            text = detail_text(health) if result.ok else (result.stderr or result.stdout)
+            module.fail_json(
+                msg="Ceph did not reach %s within %ds:\n%s"
+                % (params["status"], params["timeout"], text),
+                health=health,
+                waited=round(clock() - start, 1),
+            )
+        sleep(params["interval"])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=ceph_argument_spec(
+            status=dict(type="str", choices=["HEALTH_OK", "HEALTH_WARN"], default="HEALTH_OK"),
+            ignore_checks=dict(type="list", elements="str", default=[]),
+            timeout=dict(type="int", default=300),
+            interval=dict(type="int", default=5),
+        ),
+        supports_check_mode=True,
+    )
+    run_module(module)
+
+
+if __name__ == "__main__":
+    main()
