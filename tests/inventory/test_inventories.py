@@ -82,6 +82,10 @@ def test_lab_hosts_are_containers_on_the_lab_network(lab):
     for host, hv in hostvars.items():
         assert hv["ansible_connection"] == "containers.podman.podman"
         assert hv["cluster_address"].startswith("10.213.0."), host
+        # Literal, not "ie-lab-{{ inventory_hostname }}": that template is
+        # rendered with the *delegating* host's name, so a task delegated to
+        # gs01 from st01 (Ceph keys) would run in st01's container.
+        assert hv["ansible_host"] == f"ie-lab-{host}", host
 
 
 def test_production_addresses_are_placeholders_until_an_admin_sets_them(production):

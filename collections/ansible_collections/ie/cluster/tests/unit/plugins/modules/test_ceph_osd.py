@@ -93,8 +93,9 @@ def test_device_check_mode_creates_nothing(monkeypatch, capsys):
     assert result["changed"] is True and result["osd_id"] is None and fake.lvm == {}
 
 
-def test_file_osd_is_made_once_per_slot(monkeypatch, capsys, tmp_path):
-    fake = FakeTools()
+def file_osd_setup(monkeypatch, tmp_path, fail_mkfs=False):
+    """Fake tools working in tmp_path, and the params of a file OSD in slot file0."""
+    fake = FakeTools(fail_mkfs=fail_mkfs)
     fake.root = str(tmp_path)
     keyring = tmp_path / "bootstrap.keyring"
     keyring.write_text("[client.bootstrap-osd]\n")
@@ -102,6 +103,11 @@ def test_file_osd_is_made_once_per_slot(monkeypatch, capsys, tmp_path):
     params = dict(
         backend="file", slot="file0", data_root=str(tmp_path), bootstrap_keyring=str(keyring)
     )
+    return fake, params
+
+
+def test_file_osd_is_made_once_per_slot(monkeypatch, capsys, tmp_path):
+    fake, params = file_osd_setup(monkeypatch, tmp_path)
     first = run_module(ceph_osd.main, monkeypatch, fake, capsys, **params)
     assert first["changed"] is True and first["osd_id"] == 5
     data_dir = tmp_path / "ceph-5"
@@ -120,14 +126,7 @@ def test_file_osd_is_made_once_per_slot(monkeypatch, capsys, tmp_path):
 def test_file_osd_failed_mkfs_is_finished_by_a_rerun_with_the_same_id(
     monkeypatch, capsys, tmp_path
 ):
-    fake = FakeTools(fail_mkfs=True)
-    fake.root = str(tmp_path)
-    keyring = tmp_path / "bootstrap.keyring"
-    keyring.write_text("x")
-    monkeypatch.setattr(ceph_osd, "chown_tree", lambda path: None)
-    params = dict(
-        backend="file", slot="file0", data_root=str(tmp_path), bootstrap_keyring=str(keyring)
-    )
+    fake, params = file_osd_setup(monkeypatch, tmp_path, fail_mkfs=True)
     failed = run_module(ceph_osd.main, monkeypatch, fake, capsys, **params)
     assert failed["failed"] is True
     fake.fail_mkfs = False
