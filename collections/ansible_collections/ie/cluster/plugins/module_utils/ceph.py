@@ -60,7 +60,15 @@ class Ceph(object):
         """Run a changing command (skipped in check mode)."""
         return self.runner.run(list(args), mutating=True, data=data)
 
-    def finish(self, key, have, want, read_back, extra=None):
+    def finish(self, key, have, want, read_back, extra=None, also_changed=False):
         finish(
-            self.module, key, have, want, self.runner.changing_commands(), read_back, "ceph", extra
+            self.module,
+            key,
+            have,
+            want,
+            self.runner.changing_commands(),
+            read_back,
+            "ceph",
+            extra,
+            also_changed,
         )

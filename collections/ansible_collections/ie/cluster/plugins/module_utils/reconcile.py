@@ -17,10 +17,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-def finish(module, key, have, want, commands, read_back, tool, extra=None):
-    """End ``module``; see the module docstring. ``tool`` names the command in errors."""
-    changed = bool(commands)
-    if changed and not module.check_mode:
+def finish(module, key, have, want, commands, read_back, tool, extra=None, also_changed=False):
+    """End ``module``; see the module docstring. ``tool`` names the command in
+    errors; ``also_changed`` is a change made without the tool (a file written)."""
+    changed = bool(commands) or also_changed
+    if commands and not module.check_mode:
         after = read_back()
         if after != want:
             module.fail_json(
@@ -31,7 +32,7 @@ def finish(module, key, have, want, commands, read_back, tool, extra=None):
             )
     result = {
         "changed": changed,
-        key: want if changed and not module.check_mode else have,
+        key: want if commands and not module.check_mode else have,
         "commands": commands,
     }
     result.update(extra or {})

@@ -93,28 +93,30 @@ def detail_text(health):
     return "\n".join(lines)
 
 
-def run_module(module, clock=time.monotonic, sleep=time.sleep):
+def run_module(module):
     params = module.params
     if params["timeout"] < 0 or params["interval"] < 1:
         module.fail_json(msg="timeout must be >= 0 and interval >= 1")
     ceph = Ceph(module)
     accept = RANK[params["status"]]
     ignore = set(params["ignore_checks"])
-    start = clock()
+    start = time.monotonic()
     while True:
         result = ceph.runner.run(["health", "detail", "--format", "json"], check_rc=False)
         health = ceph.runner.parse_json(result) if result.ok else {"status": "UNREACHABLE"}
         if result.ok and effective_status(health, ignore) <= accept:
-            module.exit_json(changed=False, health=health, waited=round(clock() - start, 1))
-        if clock() - start >= params["timeout"]:
+            module.exit_json(
+                changed=False, health=health, waited=round(time.monotonic() - start, 1)
+            )
+        if time.monotonic() - start >= params["timeout"]:
             text = detail_text(health) if result.ok else (result.stderr or result.stdout)
             module.fail_json(
                 msg="Ceph did not reach %s within %ds:\n%s"
                 % (params["status"], params["timeout"], text),
                 health=health,
-                waited=round(clock() - start, 1),
+                waited=round(time.monotonic() - start, 1),
             )
-        sleep(params["interval"])
+        time.sleep(params["interval"])
 
 
 def main():

@@ -231,14 +231,7 @@ def run_module(module):
     extra = {"keyring_changed": file_changed}
     if params["return_key"]:
         extra["key"] = key
-    if file_changed and not ceph.runner.changing_commands():
-        result = {"changed": True, "user": have, "commands": [], "keyring_changed": True}
-        if params["return_key"]:
-            result["key"] = key
-        if module._diff:
-            result["diff"] = {"before": {"dest": "old keyring"}, "after": {"dest": "new keyring"}}
-        module.exit_json(**result)
-    ceph.finish("user", have, want, read_back, extra)
+    ceph.finish("user", have, want, read_back, extra, also_changed=file_changed)
 
 
 def main():

@@ -310,3 +310,15 @@ def test_health_ignored_checks_do_not_count(monkeypatch, capsys):
         ceph_health.main, monkeypatch, fake, capsys, timeout=0, ignore_checks=["OSD_DOWN"]
     )
     assert result.get("failed") is not True
+
+
+def test_key_existing_user_only_its_keyring_file_is_written(monkeypatch, capsys, tmp_path):
+    fake = FakeCeph(users={"mds.gs01": {"key": "AQmds==", "caps": {"mon": "allow profile mds"}}})
+    dest = tmp_path / "keyring"
+    params = dict(name="mds.gs01", caps={"mon": "allow profile mds"}, dest=str(dest), mode="0640")
+    result = run_module(ceph_key.main, monkeypatch, fake, capsys, **params)
+    assert result["changed"] is True and result["commands"] == [] and result["keyring_changed"]
+    assert dest.read_text() == "[mds.gs01]\n\tkey = AQmds==\n"
+    assert stat.S_IMODE(os.stat(str(dest)).st_mode) == 0o640
+    assert fake.changes() == []
+    assert run_module(ceph_key.main, monkeypatch, fake, capsys, **params)["changed"] is False
