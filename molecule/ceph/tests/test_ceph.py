@@ -14,7 +14,7 @@ import testinfra
 testinfra_hosts = ["podman://ceph-gs01"]
 MONS = ["ceph-gs01", "ceph-gs02", "ceph-gs03"]
 OSD_HOSTS = ["ceph-st01", "ceph-st02"]
-CLIENTS = ["ceph-gs01", "ceph-gs02", "ceph-gs04"]
+CLIENTS = [*MONS, "ceph-gs04"]
 
 
 def node(name):
