@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""ie-backup-status: when was each backup source last copied without error?
+
+Reads the backup points from rsnapshot.conf and the runs from rsnapshot's log
+(and its rotated copy), and prints one line per source:
+
+    SOURCE                 DEST     LAST SUCCESS          AGE     LAST RUN
+    root@gs01:/home/       homes/   2026-11-22 00:00:41   9h      ok
+
+A source is good when its last error-free copy is younger than --stale-hours.
+Exit status: 0 every source good, 1 a source stale or never copied, 2 the
+configuration or log could not be read. `--format json` for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+# rsnapshot 1.4 writes [2026-11-22T00:00:01]; 1.3 wrote [22/Nov/2026:00:00:01].
+STAMP = re.compile(r"^\[(?P<stamp>[^\]]+)\]\s(?P<text>.*)$")
+STAMP_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%d/%b/%Y:%H:%M:%S")
+PROBLEM = re.compile(r": (?P<kind>ERROR|WARNING): .* while processing (?P<src>\S+)")
+RUN_START = re.compile(r"^\S*rsnapshot (?:-\S+ \S+ )*(?P<level>\w+): started$")
+# A run ends with "completed successfully", "completed, but with some
+# warnings", or "ERROR: /usr/bin/rsnapshot daily: completed, but with some
+# errors"; a run that stopped early ends with another ERROR line.
+RUN_END = re.compile(r"^\S*rsnapshot (?:-\S+ \S+ )*(?P<level>\w+): (?P<how>completed.*|ERROR: .*)$")
+
+
+@dataclass
+class Source:
+    src: str
+    dest: str
+    last_success: datetime | None = None
+    last_run: datetime | None = None
+    last_result: str = "never run"
+
+
+@dataclass
+class Config:
+    sources: list[Source] = field(default_factory=list)
+    smallest_level: str = ""
+    logfile: str = "/var/log/rsnapshot.log"
+
+
+def parse_config(text: str) -> Config:
+    """The backup points, the smallest retain level and the log file.
+    rsnapshot.conf separates fields with TABs."""
+    config = Config()
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.split("\t")
+        key = fields[0]
+        if key in ("retain", "interval") and len(fields) >= 3 and not config.smallest_level:
+            config.smallest_level = fields[1]
+        elif key == "backup" and len(fields) >= 3:
+            config.sources.append(Source(src=fields[1], dest=fields[2]))
+        elif key == "logfile" and len(fields) >= 2:
+            config.logfile = fields[1]
+    if not config.smallest_level:
+        raise ValueError("no retain level in the configuration")
+    return config
+
+
+def parse_stamp(stamp: str) -> datetime | None:
+    for fmt in STAMP_FORMATS:
+        try:
+            return datetime.strptime(stamp, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def apply_log(config: Config, lines: list[str]) -> None:
+    """Walk the runs of the smallest level (the only one that copies) in
+    order. A source succeeded in a run that completed, that copied it (its
+    rsync command is logged) and that logged no ERROR or WARNING for it. A
+    run cut short (killed, or still going) counts as failed for what it began."""
+    by_src = {s.src: s for s in config.sources}
+    run_at: datetime | None = None
+    copied: set[str] = set()
+    problems: dict[str, str] = {}
+
+    def close(finished: bool) -> None:
+        for src in copied | set(problems):
+            source = by_src[src]
+            source.last_run = run_at
+            if src in problems:
+                source.last_result = problems[src]
+            elif not finished:
+                source.last_result = "unfinished"
+            else:
+                source.last_result = "ok"
+                source.last_success = run_at
+
+    for raw in lines:
+        match = STAMP.match(raw.rstrip("\n"))
+        if not match:
+            continue
+        text = match["text"]
+        start = RUN_START.match(text)
+        if start:
+            if run_at is not None:
+                close(finished=False)
+            is_copying = start["level"] == config.smallest_level
+            run_at = parse_stamp(match["stamp"]) if is_copying else None
+            copied, problems = set(), {}
+            continue
+        if run_at is None:
+            continue
+        problem = PROBLEM.search(text)
+        if problem and problem["src"] in by_src:
+            problems[problem["src"]] = problem["kind"].lower()
+            continue
+        end = RUN_END.match(text)
+        if end:
+            close(finished="completed" in end["how"])
+            run_at = None
+            continue
+        tokens = text.split()
+        if tokens and tokens[0].endswith("rsync"):
+            copied.update(src for src in by_src if src in tokens)
+    if run_at is not None:
+        close(finished=False)
+
+
+def read_log(path: Path) -> list[str]:
+    """The rotated log first (older runs), then the current one."""
+    lines: list[str] = []
+    for candidate in (path.with_name(path.name + ".1"), path):
+        if candidate.exists():
+            lines.extend(candidate.read_text(errors="replace").splitlines())
+    return lines
+
+
+def human_age(age: timedelta) -> str:
+    hours = int(age.total_seconds() // 3600)
+    return f"{hours // 24}d{hours % 24}h" if hours >= 24 else f"{hours}h"
+
+
+def report(config: Config, now: datetime, stale_hours: float) -> tuple[list[dict], bool]:
+    rows, all_good = [], True
+    for source in config.sources:
+        age = now - source.last_success if source.last_success else None
+        good = age is not None and age <= timedelta(hours=stale_hours)
+        all_good &= good
+        rows.append(
+            {
+                "source": source.src,
+                "dest": source.dest,
+                "last_success": source.last_success.isoformat(sep=" ")
+                if source.last_success
+                else None,
+                "age": human_age(age) if age is not None else None,
+                "last_run": source.last_run.isoformat(sep=" ") if source.last_run else None,
+                "last_result": source.last_result,
+                "state": "good" if good else ("never" if source.last_success is None else "stale"),
+            }
+        )
+    return rows, all_good
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ie-backup-status", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "-c",
+        "--config",
+        default="/etc/rsnapshot.conf",
+        help="rsnapshot.conf (default: %(default)s)",
+    )
+    parser.add_argument("--log", help="rsnapshot's log (default: the configuration's logfile)")
+    parser.add_argument(
+        "--stale-hours",
+        type=float,
+        default=36,
+        help="a last good copy older than this is stale (default: %(default)s)",
+    )
+    parser.add_argument("--format", choices=["table", "json"], default="table")
+    args = parser.parse_args(argv)
+    try:
+        config = parse_config(Path(args.config).read_text())
+    except (OSError, ValueError) as exc:
+        print(f"ie-backup-status: cannot read {args.config}: {exc}", file=sys.stderr)
+        return 2
+    log = Path(args.log or config.logfile)
+    try:
+        apply_log(config, read_log(log))
+    except OSError as exc:
+        print(f"ie-backup-status: cannot read {log}: {exc}", file=sys.stderr)
+        return 2
+    rows, all_good = report(config, datetime.now(), args.stale_hours)
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+    else:
+        header = ("SOURCE", "DEST", "LAST SUCCESS", "AGE", "LAST RUN", "STATE")
+        table = [header] + [
+            (
+                r["source"],
+                r["dest"],
+                r["last_success"] or "-",
+                r["age"] or "-",
+                r["last_result"],
+                r["state"],
+            )
+            for r in rows
+        ]
+        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+        for row in table:
+            print(
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
+    return 0 if all_good else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
