@@ -15,6 +15,7 @@ configuration or log could not be read. `--format json` for scripts.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
@@ -132,11 +133,19 @@ def apply_log(config: Config, lines: list[str]) -> None:
 
 
 def read_log(path: Path) -> list[str]:
-    """The rotated log first (older runs), then the current one."""
+    """The rotated log first (older runs), then the current one. Debian's
+    logrotate for rsnapshot compresses at once (.1.gz); without the rotated
+    runs a source would read "never run" on the day after a rotation."""
     lines: list[str] = []
-    for candidate in (path.with_name(path.name + ".1"), path):
-        if candidate.exists():
-            lines.extend(candidate.read_text(errors="replace").splitlines())
+    rotated = path.with_name(path.name + ".1")
+    compressed = path.with_name(path.name + ".1.gz")
+    if compressed.exists():
+        with gzip.open(compressed, "rt", errors="replace") as old:
+            lines.extend(old.read().splitlines())
+    elif rotated.exists():
+        lines.extend(rotated.read_text(errors="replace").splitlines())
+    if path.exists():
+        lines.extend(path.read_text(errors="replace").splitlines())
     return lines
 
 

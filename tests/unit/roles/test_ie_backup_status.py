@@ -1,6 +1,7 @@
 """ie-backup-status: which source was last copied without error, from
 rsnapshot.conf and rsnapshot's log."""
 
+import gzip
 import importlib.util
 import json
 import sys
@@ -153,3 +154,13 @@ def test_main_reads_the_rotated_log_too_and_exits_by_state(tmp_path, capsys):
 def test_main_says_what_it_cannot_read(tmp_path, capsys):
     assert status.main(["-c", str(tmp_path / "missing.conf")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_compressed_rotated_log_is_read(tmp_path):
+    log = tmp_path / "rsnapshot.log"
+    with gzip.open(str(log) + ".1.gz", "wt") as old:
+        old.write("\n".join(run("2026-10-31T00:00:01")) + "\n")
+    log.write_text("")  # just rotated: nothing since
+    config = status.parse_config(CONF)
+    status.apply_log(config, status.read_log(log))
+    assert config.sources[0].last_success == datetime(2026, 10, 31, 0, 0, 1)
