@@ -16,6 +16,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.ie.cluster.plugins.module_utils.slurm_time import wall_minutes
 
 _NAME = re.compile(r"^(?P<prefix>.*?)(?P<num>\d*)$")
+# Set by the nvidia role on each host it ran on: the GPU device files found.
+DETECTED_GPUS_VAR = "ie_gpu_devices"
 _TOKEN = re.compile(r"^[A-Za-z0-9_.-]+$")
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
 
@@ -208,7 +210,19 @@ def _group_by_spec(
                 f"slurm_node_lines: host {host} has no {hardware_var}; describe its hardware "
                 "in the inventory (group_vars or host_vars)"
             )
-        spec = _node_spec(host, hv[hardware_var], gpu_type)
+        hw = hv[hardware_var]
+        detected = hv.get(DETECTED_GPUS_VAR)
+        if (
+            isinstance(hw, Mapping)
+            and isinstance(detected, Sequence)
+            and not isinstance(detected, (str, bytes))
+        ):
+            # The nvidia role ran on this host in this play run: what it found
+            # wins over the inventory (a host without a GPU advertises none).
+            hw = {k: v for k, v in hw.items() if k not in ("gpus", "gpu_files")}
+            if detected:
+                hw.update(gpus=len(detected), gpu_files=list(detected))
+        spec = _node_spec(host, hw, gpu_type)
         by_spec.setdefault(spec, []).append(host)
     # Lines in the natural order of each group's first host: gs[01,03] before gs02.
     return sorted(by_spec.items(), key=lambda item: min(_natural(h) for h in item[1]))

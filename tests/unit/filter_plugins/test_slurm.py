@@ -127,6 +127,26 @@ def test_gres_lines_name_every_device_file():
     ]
 
 
+def test_what_the_nvidia_role_found_wins_over_the_inventory():
+    hv = {
+        # the inventory says one GPU each; gs02's is gone, gs03 has a second one
+        "gs01": {"slurm_node_hardware": GS, "ie_gpu_devices": ["/dev/nvidia0"]},
+        "gs02": {"slurm_node_hardware": GS, "ie_gpu_devices": []},
+        "gs03": {"slurm_node_hardware": GS, "ie_gpu_devices": ["/dev/nvidia0", "/dev/nvidia1"]},
+        # not in this run (--limit): the inventory stands
+        "gs04": {"slurm_node_hardware": GS},
+    }
+    hosts = ["gs01", "gs02", "gs03", "gs04"]
+    assert slurm_gres_lines(hosts, hv) == [
+        "NodeName=gs[01,04] Name=gpu Type=tesla File=/dev/nvidia0",
+        "NodeName=gs03 Name=gpu Type=tesla File=/dev/nvidia0",
+        "NodeName=gs03 Name=gpu Type=tesla File=/dev/nvidia1",
+    ]
+    lines = {line.split()[0]: line for line in slurm_node_lines(hosts, hv)}
+    assert "Gres" not in lines["NodeName=gs02"]
+    assert "Gres=gpu:tesla:2" in lines["NodeName=gs03"]
+
+
 def test_gres_lines_use_given_device_files():
     hw = GS | {"gpu_files": ["/dev/nvidia3"]}
     assert slurm_gres_lines(["gs01"], {"gs01": {"slurm_node_hardware": hw}}) == [

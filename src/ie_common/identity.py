@@ -1,0 +1,82 @@
+"""Who is calling: only sudo says so.
+
+``SUDO_UID`` is set by sudo itself and cannot be chosen by the caller; the
+user name, home and groups are looked up from that UID in the password
+database, never taken from arguments or the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ie_common.errors import Refused, SetupError
+
+
+@dataclass(frozen=True)
+class Caller:
+    uid: int
+    gid: int
+    name: str
+    home: str
+    groups: tuple[int, ...]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.uid == 0
+
+
+def from_sudo(
+    environ: Mapping[str, str], min_uid: int, euid: int | None = None, program: str = "ie-podman"
+) -> Caller:
+    """The caller sudo ran us for; root itself when run by root without sudo."""
+    euid = os.geteuid() if euid is None else euid
+    if euid != 0:
+        raise SetupError(
+            f"{program} must run as root", f"run it through sudo: sudo {program} COMMAND ..."
+        )
+    raw = environ.get("SUDO_UID")
+    if raw is None:
+        return _caller(0)
+    if not raw.isdigit():
+        raise SetupError(f"SUDO_UID={raw!r} is not a user ID")
+    uid = int(raw)
+    if uid == 0:
+        return _caller(0)
+    if uid < min_uid:
+        raise Refused(
+            f"{program} is for user accounts (UID {min_uid} and up), not UID {uid}",
+            "system accounts use podman or virsh directly",
+        )
+    return _caller(uid)
+
+
+def _caller(uid: int) -> Caller:
+    try:
+        pw = pwd.getpwuid(uid)
+    except KeyError as exc:
+        raise SetupError(f"UID {uid} has no account on this host; ask the admins") from exc
+    return Caller(
+        uid=uid,
+        gid=pw.pw_gid,
+        name=pw.pw_name,
+        home=pw.pw_dir,
+        groups=tuple(os.getgrouplist(pw.pw_name, pw.pw_gid)),
+    )
+
+
+def subordinate_range(name: str, uid: int, path: str) -> tuple[int, int] | None:
+    """``(start, count)`` of the caller's first range in /etc/subuid or /etc/subgid."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.strip().split(":")
+                if len(parts) != 3 or parts[0] not in (name, str(uid)):
+                    continue
+                if parts[1].isdigit() and parts[2].isdigit():
+                    return int(parts[1]), int(parts[2])
+    except FileNotFoundError:
+        return None
+    return None

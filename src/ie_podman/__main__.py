@@ -1,0 +1,3 @@
+from ie_podman.cli import main
+
+raise SystemExit(main())

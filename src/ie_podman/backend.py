@@ -1,0 +1,85 @@
+"""Podman, called with argv lists only, in a clean environment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+from ie_common.errors import ToolFailed
+
+OWNER_LABEL = "ie.owner.uid"
+USER_LABEL = "ie.owner.user"
+NETWORK_LABEL = "ie.network"
+
+CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+
+
+class Podman:
+    def __init__(self, executable: str = "/usr/bin/podman") -> None:
+        self.executable = executable
+
+    def argv(self, args: list[str]) -> list[str]:
+        if isinstance(args, str):
+            raise TypeError("Podman takes an argv list")
+        return [self.executable, *args]
+
+    def run(
+        self,
+        args: list[str],
+        check: bool = True,
+        capture: bool = True,
+        stdin: bytes | None = None,
+    ) -> subprocess.CompletedProcess[bytes]:
+        result = subprocess.run(  # noqa: S603 - argv list, no shell
+            self.argv(args),
+            input=stdin,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.PIPE if capture else None,
+            env=CLEAN_ENV,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            message = (result.stderr or b"").decode(errors="replace").strip()
+            raise ToolFailed(message or f"podman {args[0]} failed ({result.returncode})")
+        return result
+
+    def interactive(self, args: list[str]) -> int:
+        """Run with the caller's terminal (run -it, exec -it, logs -f)."""
+        return subprocess.run(self.argv(args), env=CLEAN_ENV, check=False).returncode  # noqa: S603
+
+    def json(self, args: list[str]) -> Any:
+        out = self.run(args).stdout.decode()
+        return json.loads(out or "null")
+
+    def container(self, name: str) -> dict[str, Any] | None:
+        result = self.run(["container", "inspect", "--", name], check=False)
+        if result.returncode != 0:
+            return None
+        data = json.loads(result.stdout or b"[]")
+        return data[0] if data else None
+
+    def image(self, ref: str) -> dict[str, Any] | None:
+        result = self.run(["image", "inspect", "--", ref], check=False)
+        if result.returncode != 0:
+            return None
+        data = json.loads(result.stdout or b"[]")
+        return data[0] if data else None
+
+    def containers_of(self, uid: int) -> list[dict[str, Any]]:
+        return (
+            self.json(["ps", "--all", "--filter", f"label={OWNER_LABEL}={uid}", "--format", "json"])
+            or []
+        )
+
+    def images_of(self, uid: int) -> list[dict[str, Any]]:
+        return (
+            self.json(["images", "--filter", f"label={OWNER_LABEL}={uid}", "--format", "json"])
+            or []
+        )
+
+
+def labels_of(obj: dict[str, Any]) -> dict[str, str]:
+    """The labels of an inspected container or image (both layouts)."""
+    config = obj.get("Config") or {}
+    return dict(config.get("Labels") or obj.get("Labels") or {})

@@ -1,0 +1,800 @@
+"""The ie-podman commands.
+
+Every command resolves the caller from sudo, checks what the caller names
+against the caller's own objects (name in the caller's namespace **and** the
+owner label), builds Podman's argv itself and writes one audit line.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import ssl
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from ie_common import audit, userio
+from ie_common.errors import (
+    EXIT_OK,
+    IeError,
+    NotFound,
+    QuotaExceeded,
+    Refused,
+    UsageError,
+)
+from ie_common.identity import Caller, from_sudo, subordinate_range
+from ie_podman import __version__, config, ipam, naming, policy
+from ie_podman.backend import NETWORK_LABEL, OWNER_LABEL, USER_LABEL, Podman, labels_of
+
+COMMANDS_HELP = """\
+usage: sudo ie-podman COMMAND [OPTIONS] ...
+
+Rootful Podman for students: every container and image is yours alone.
+
+commands:
+  build      build an image from a Containerfile: build --tag NAME[:TAG] DIR
+  cp         copy files: cp FILE NAME:PATH, or cp NAME:PATH FILE
+  exec       run a process in one of your running containers
+  images     list your images
+  info       show one of your containers' details
+  logs       show a container's log
+  ps         list your containers (--all includes stopped ones)
+  registry   push IMAGE to the department registry; search [IMAGE] lists it
+  rm         delete one of your containers
+  run        create and start a container (--ip, --gpu, --name ...)
+  sif        convert one of your images to an Apptainer SIF in your home
+  start      start one of your containers
+  stop       stop one of your containers
+  version    print the version
+  admin      (root only) reclaim addresses, list leases
+
+Every command takes --help. --format json prints JSON for scripts.
+
+exit status: 0 done, 1 podman failed (its message is shown), 2 bad command
+line, 3 refused by ie-podman's policy, 4 no such container or image of
+yours, 5 a quota would be exceeded, 6 no free address on the department
+network, 7 not run through sudo or ie-podman is misconfigured.
+"""
+
+
+class App:
+    def __init__(self, caller: Caller, cfg: config.Config, podman: Podman, cwd: str) -> None:
+        self.caller = caller
+        self.cfg = cfg
+        self.podman = podman
+        self.cwd = cwd
+        self.leases = ipam.LeaseStore(cfg.state_dir)
+        self.out: list[str] = []
+
+    # -- ownership ---------------------------------------------------------
+
+    def own_container(self, name: str) -> tuple[str, dict[str, Any]]:
+        """The Podman name and inspect data of the caller's container ``name``."""
+        full = naming.container_name(self.caller.name, name)
+        data = self.podman.container(full)
+        if data is None or labels_of(data).get(OWNER_LABEL) != str(self.caller.uid):
+            raise NotFound(
+                f"you have no container named {name!r}", "ie-podman ps --all lists yours"
+            )
+        return full, data
+
+    def own_image(self, text: str) -> tuple[str, dict[str, Any]]:
+        ref = naming.image_ref(self.caller.name, text)
+        data = self.podman.image(ref)
+        if data is None or labels_of(data).get(OWNER_LABEL) != str(self.caller.uid):
+            raise NotFound(f"you have no image named {text!r}", "ie-podman images lists yours")
+        return ref, data
+
+    def usable_image(self, ref: str) -> str:
+        """An image the caller may run or build on: their own, or a public one."""
+        if re.fullmatch(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[A-Za-z0-9_.-]+)?", ref):
+            own = naming.image_ref(self.caller.name, ref)
+            data = self.podman.image(own)
+            if data is not None and labels_of(data).get(OWNER_LABEL) == str(self.caller.uid):
+                return own
+        if "$" in ref:
+            raise Refused(f"image {ref!r}: variables in image names are not allowed")
+        if ref.startswith("localhost/") and not ref.startswith(
+            naming.owned_image_prefix(self.caller.name)
+        ):
+            raise NotFound(f"you have no image {ref!r}")
+        data = self.podman.image(ref)
+        if data is not None:
+            owner = labels_of(data).get(OWNER_LABEL)
+            if owner is not None and owner != str(self.caller.uid):
+                raise NotFound(f"you have no image {ref!r}")
+        return ref
+
+    # -- confinement -------------------------------------------------------
+
+    def userns_args(self, build: bool = False) -> list[str]:
+        """Container root is the caller on the host; other IDs come from the
+        caller's subordinate ranges. A process escaping the container is the
+        caller, never root."""
+        if self.cfg.userns == "auto":
+            return ["--userns=auto"]
+        if self.cfg.userns != "caller":
+            return []
+        uids = subordinate_range(self.caller.name, self.caller.uid, "/etc/subuid")
+        gids = subordinate_range(self.caller.name, self.caller.uid, "/etc/subgid")
+        if uids is None or gids is None:
+            raise Refused(
+                f"{self.caller.name} has no subordinate UID/GID range on this host",
+                "ask the admins (the podman role gives every student one)",
+            )
+        count = min(uids[1], gids[1], 65536) - 1
+        uid_opt, gid_opt = (
+            ("--userns-uid-map", "--userns-gid-map") if build else ("--uidmap", "--gidmap")
+        )
+        return [
+            uid_opt, f"0:{self.caller.uid}:1",
+            uid_opt, f"1:{uids[0]}:{count}",
+            gid_opt, f"0:{self.caller.gid}:1",
+            gid_opt, f"1:{gids[0]}:{count}",
+        ]  # fmt: skip
+
+    def owner_labels(self) -> list[str]:
+        return [
+            "--label", f"{OWNER_LABEL}={self.caller.uid}",
+            "--label", f"{USER_LABEL}={self.caller.name}",
+        ]  # fmt: skip
+
+    # -- addresses ---------------------------------------------------------
+
+    def allocate(self, full: str) -> str:
+        start, end = self.cfg.pool_bounds()
+        with self.leases.locked() as leases:
+            addr = ipam.first_free(self.cfg.subnet, start, end, set(leases))
+            leases[addr] = {"container": full, "uid": self.caller.uid, "since": int(time.time())}
+        return addr
+
+    def release(self, full: str) -> list[str]:
+        with self.leases.locked() as leases:
+            return ipam.release(leases, full)
+
+    # -- commands ----------------------------------------------------------
+
+    def cmd_run(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, RUN)
+        if not parsed.positionals:
+            raise UsageError("run needs an IMAGE", "sudo ie-podman run [OPTIONS] IMAGE [COMMAND]")
+        image_text, command = parsed.positionals[0], parsed.positionals[1:]
+        v = parsed.values
+        policy.check_limits(v)
+        name = str(v.get("name") or f"c-{secrets.token_hex(3)}")
+        full = naming.container_name(self.caller.name, name)
+        image = self.usable_image(image_text)
+        quota = self.cfg.quota_for(self.caller.name).containers
+        if len(self.podman.containers_of(self.caller.uid)) >= quota:
+            raise QuotaExceeded(
+                f"you already have {quota} containers, your limit",
+                "remove one you no longer need: ie-podman rm NAME",
+            )
+        argv = ["run", "--name", full, *self.owner_labels()]
+        argv += ["--security-opt", "no-new-privileges", *self.userns_args()]
+        for flag in ("detach", "interactive", "tty", "rm", "init"):
+            if v.get(flag):
+                argv.append(f"--{flag}")
+        for env in policy.check_env(list(v.get("env", []))):  # type: ignore[call-overload]
+            argv += ["--env", env]
+        for label in policy.check_labels(list(v.get("label", []))):  # type: ignore[call-overload]
+            argv += ["--label", label]
+        for key in ("workdir", "entrypoint", "user", "hostname", "memory", "cpus", "pull"):
+            if key in v:
+                argv += [f"--{key}", str(v[key])]
+        for spec in v.get("volume", []):  # type: ignore[union-attr]
+            host, inside, mode = policy.split_volume(str(spec))
+            real = userio.resolve_in_home(self.caller, host, self.cwd)
+            if ":" in real or "," in real:
+                raise Refused(f"-v {spec}: the path may not contain ':' or ','")
+            argv += ["--volume", f"{real}:{inside}:{mode}"]
+        if v.get("gpu"):
+            if not self.cfg.gpu:
+                raise Refused(
+                    "this host has no GPU, so --gpu cannot be granted",
+                    "run on a server with a GPU (the admins' guide lists them)",
+                )
+            argv += ["--device", self.cfg.gpu_device]
+        addr = None
+        if v.get("ip"):
+            addr = self.allocate(full)
+            argv += ["--network", f"{self.cfg.network}:ip={addr}"]
+            argv += ["--label", f"{NETWORK_LABEL}=dept"]
+        argv += [image, *command]
+        try:
+            if v.get("detach"):
+                # Podman prints the ID; ie-podman prints the name and address.
+                result = self.podman.run(argv, check=False)
+                rc = result.returncode
+                if rc != 0:
+                    sys.stderr.write((result.stderr or b"").decode(errors="replace"))
+            else:
+                rc = self.podman.interactive(argv)
+        finally:
+            if addr and self.podman.container(full) is None:
+                self.release(full)
+        self.audit("run", name, "ok" if rc == 0 else f"rc={rc}", f"image={image} ip={addr}")
+        if rc == 0 and v.get("detach"):
+            self.say(f"{name}" + (f" {addr}" if addr else ""))
+        return rc
+
+    def cmd_exec(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, EXEC, extra_refused=policy.PRIVILEGED_EXEC)
+        if len(parsed.positionals) < 2:
+            raise UsageError("exec needs a container NAME and a COMMAND")
+        full, _ = self.own_container(parsed.positionals[0])
+        v = parsed.values
+        argv = ["exec"]
+        for flag in ("detach", "interactive", "tty"):
+            if v.get(flag):
+                argv.append(f"--{flag}")
+        for env in policy.check_env(list(v.get("env", []))):  # type: ignore[call-overload]
+            argv += ["--env", env]
+        for key in ("workdir", "user"):
+            if key in v:
+                argv += [f"--{key}", str(v[key])]
+        rc = self.podman.interactive([*argv, full, *parsed.positionals[1:]])
+        self.audit("exec", parsed.positionals[0], f"rc={rc}", " ".join(parsed.positionals[1:]))
+        return rc
+
+    def cmd_start(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, NAMES_ONLY, stop_at_first_positional=False)
+        names = self.need_names(parsed, "start")
+        for name in names:
+            full, data = self.own_container(name)
+            if labels_of(data).get(NETWORK_LABEL) == "dept":
+                with self.leases.locked() as leases:
+                    has_lease = bool(ipam.addresses_of(leases, full))
+                if not has_lease:
+                    addr = self.allocate(full)
+                    try:
+                        connect = ["network", "connect", "--ip", addr, self.cfg.network, full]
+                        self.podman.run(connect)
+                    except IeError:
+                        self.release(full)
+                        raise
+                    self.say(f"{name}: new department address {addr}")
+            self.podman.run(["start", full])
+            self.audit("start", name, "ok")
+            self.say(name)
+        return EXIT_OK
+
+    def cmd_stop(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, STOP, stop_at_first_positional=False)
+        extra = []
+        if "time" in parsed.values:
+            extra = ["--time", _seconds(parsed.values["time"], "--time")]
+        for name in self.need_names(parsed, "stop"):
+            full, _ = self.own_container(name)
+            self.podman.run(["stop", *extra, full])
+            self.audit("stop", name, "ok")
+            self.say(name)
+        return EXIT_OK
+
+    def cmd_rm(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, RM, stop_at_first_positional=False)
+        for name in self.need_names(parsed, "rm"):
+            full, _ = self.own_container(name)
+            self.podman.run(["rm", *(["--force"] if parsed.values.get("force") else []), full])
+            freed = self.release(full)
+            self.audit("rm", name, "ok", f"released={','.join(freed)}")
+            self.say(name)
+        return EXIT_OK
+
+    def cmd_logs(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, LOGS, stop_at_first_positional=False)
+        if len(parsed.positionals) != 1:
+            raise UsageError("logs needs one container NAME")
+        full, _ = self.own_container(parsed.positionals[0])
+        argv = ["logs"]
+        if parsed.values.get("follow"):
+            argv.append("--follow")
+        if "tail" in parsed.values:
+            tail = str(parsed.values["tail"])
+            if not tail.isdigit():
+                raise UsageError("--tail takes a number of lines")
+            argv += ["--tail", tail]
+        return self.podman.interactive([*argv, full])
+
+    def cmd_ps(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, PS, stop_at_first_positional=False)
+        if parsed.positionals:
+            raise UsageError("ps takes no arguments")
+        rows = []
+        leases = self.leases.snapshot()
+        for c in self.podman.containers_of(self.caller.uid):
+            full = (c.get("Names") or [""])[0]
+            try:
+                user, name = naming.split_container_name(full)
+            except ValueError:
+                continue
+            if user != self.caller.name:
+                continue
+            if not parsed.values.get("all") and c.get("State") != "running":
+                continue
+            rows.append(
+                {
+                    "name": name,
+                    "image": naming.display_image(self.caller.name, c.get("Image", "")),
+                    "state": c.get("State", ""),
+                    "status": c.get("Status", ""),
+                    "ip": ",".join(ipam.addresses_of(leases, full)),
+                    "id": c.get("Id", "")[:12],
+                }
+            )
+        self.table(parsed, rows, ["name", "image", "state", "ip", "id"])
+        return EXIT_OK
+
+    def cmd_images(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, FORMAT_ONLY, stop_at_first_positional=False)
+        if parsed.positionals:
+            raise UsageError("images takes no arguments")
+        prefix = naming.owned_image_prefix(self.caller.name)
+        rows = []
+        for img in self.podman.images_of(self.caller.uid):
+            for ref in img.get("Names") or []:
+                if ref.startswith(prefix):
+                    rows.append(
+                        {
+                            "image": ref[len(prefix) :],
+                            "id": img.get("Id", "")[:12],
+                            "size": img.get("Size", 0),
+                            "created": img.get("CreatedAt", ""),
+                        }
+                    )
+        self.table(parsed, rows, ["image", "id", "size"])
+        return EXIT_OK
+
+    def cmd_info(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, FORMAT_ONLY, stop_at_first_positional=False)
+        if len(parsed.positionals) != 1:
+            raise UsageError("info needs one container NAME")
+        full, data = self.own_container(parsed.positionals[0])
+        state = data.get("State") or {}
+        networks = (data.get("NetworkSettings") or {}).get("Networks") or {}
+        info = {
+            "name": parsed.positionals[0],
+            "podman_name": full,
+            "id": data.get("Id", ""),
+            "image": naming.display_image(self.caller.name, data.get("ImageName", "")),
+            "state": state.get("Status", ""),
+            "started": state.get("StartedAt", ""),
+            "finished": state.get("FinishedAt", ""),
+            "exit_code": state.get("ExitCode"),
+            "addresses": {n: v.get("IPAddress", "") for n, v in networks.items()},
+            "mounts": [
+                f"{m.get('Source')}:{m.get('Destination')}" for m in data.get("Mounts") or []
+            ],
+            "command": (data.get("Config") or {}).get("Cmd"),
+            "labels": labels_of(data),
+        }
+        if parsed.values.get("format") == "json":
+            self.say(json.dumps(info, indent=2))
+        else:
+            for key, value in info.items():
+                self.say(f"{key + ':':<12} {value}")
+        return EXIT_OK
+
+    def cmd_build(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, BUILD)
+        v = parsed.values
+        if "tag" not in v or len(parsed.positionals) != 1:
+            raise UsageError("build needs --tag NAME[:TAG] and one context DIR")
+        ref = naming.image_ref(self.caller.name, str(v["tag"]))
+        quota = self.cfg.quota_for(self.caller.name).images
+        existing = {r for i in self.podman.images_of(self.caller.uid) for r in i.get("Names") or []}
+        if ref not in existing and len(self.podman.images_of(self.caller.uid)) >= quota:
+            raise QuotaExceeded(
+                f"you already have {quota} images, your limit",
+                "remove one you no longer need with the admins, or re-use a tag",
+            )
+        containerfile = str(v.get("file", "Containerfile"))
+        cf = PurePosixPath(containerfile)
+        if cf.is_absolute() or ".." in cf.parts:
+            raise Refused("--file must name a file inside the build context")
+        context = parsed.positionals[0]
+        data = userio.tar_from_user(self.caller, context, ".", self.cwd)
+        with tempfile.TemporaryDirectory(prefix="ie-podman-build-") as tmp:
+            os.chmod(tmp, 0o700)
+            ctx = os.path.join(tmp, "context")
+            os.mkdir(ctx, 0o700)
+            try:
+                userio.extract_safely(data, ctx)
+            except (tarfile.TarError, OSError) as exc:
+                raise Refused(f"the build context cannot be used: {exc}") from exc
+            cf_path = os.path.join(ctx, containerfile)
+            if (
+                not os.path.isfile(cf_path)
+                and "file" not in v
+                and os.path.isfile(os.path.join(ctx, "Dockerfile"))
+            ):
+                containerfile, cf_path = "Dockerfile", os.path.join(ctx, "Dockerfile")
+            if not os.path.isfile(cf_path) or os.path.islink(cf_path):
+                raise UsageError(f"no {containerfile} in {context}")
+            with open(cf_path, encoding="utf-8", errors="replace") as fh:
+                self.check_containerfile(fh.read())
+            argv = ["build", "--tag", ref, *self.owner_labels(), *self.userns_args(build=True)]
+            argv += ["--file", cf_path]
+            for arg in policy.check_env(list(v.get("build_arg", []))):  # type: ignore[call-overload]
+                argv += ["--build-arg", arg]
+            for label in policy.check_labels(list(v.get("label", []))):  # type: ignore[call-overload]
+                argv += ["--label", label]
+            if "target" in v:
+                argv += ["--target", str(v["target"])]
+            for flag in ("no_cache", "quiet"):
+                if v.get(flag):
+                    argv.append("--" + flag.replace("_", "-"))
+            rc = self.podman.interactive([*argv, ctx])
+        self.audit("build", str(v["tag"]), f"rc={rc}")
+        return rc
+
+    def check_containerfile(self, text: str) -> None:
+        """Refuse base images of other users and build mounts that reach the host."""
+        joined = re.sub(r"\\\r?\n", " ", text)
+        stages: set[str] = set()
+        for raw in joined.splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            words = line.split()
+            instr = words[0].upper()
+            if instr == "FROM":
+                rest = [w for w in words[1:] if not w.startswith("--")]
+                if not rest:
+                    raise UsageError("a FROM line names no image")
+                if rest[0] not in stages and rest[0].lower() != "scratch":
+                    self.usable_image(rest[0])
+                if len(rest) >= 3 and rest[1].upper() == "AS":
+                    stages.add(rest[2])
+            for word in words[1:]:
+                if word.startswith("--from="):
+                    src = word.split("=", 1)[1]
+                    if src not in stages and not src.isdigit():
+                        self.usable_image(src)
+                if word.startswith("--mount="):
+                    opts = dict(
+                        kv.split("=", 1) if "=" in kv else (kv, "")
+                        for kv in word[len("--mount=") :].split(",")
+                    )
+                    if opts.get("type", "bind") not in ("bind", "tmpfs"):
+                        raise Refused(
+                            f"RUN --mount type={opts.get('type')} is not allowed",
+                            "caches, secrets and SSH agents would be shared with other users",
+                        )
+                    src = opts.get("from")
+                    if src and src not in stages and not src.isdigit():
+                        self.usable_image(src)
+
+    def cmd_cp(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, FORMAT_ONLY, stop_at_first_positional=False)
+        if len(parsed.positionals) != 2:
+            raise UsageError("cp needs SRC and DEST; one of them NAME:PATH")
+        src, dest = parsed.positionals
+        src_ctr, dest_ctr = _container_part(src), _container_part(dest)
+        if (src_ctr is None) == (dest_ctr is None):
+            raise UsageError("cp copies between your files and a container: one side is NAME:PATH")
+        if dest_ctr is not None:
+            name, inside = dest_ctr
+            full, _ = self.own_container(name)
+            if not inside.startswith("/"):
+                raise UsageError("the path in the container must be absolute")
+            if inside.endswith("/") or self.is_dir_in(full, inside):
+                target_dir, arcname = inside, os.path.basename(os.path.normpath(src))
+            else:
+                target_dir, arcname = os.path.dirname(inside) or "/", os.path.basename(inside)
+            data = userio.tar_from_user(self.caller, src, arcname, self.cwd)
+            self.podman.run(["cp", "-", f"{full}:{target_dir}"], stdin=data)
+            self.audit("cp", name, "ok", f"in {inside}")
+        else:
+            assert src_ctr is not None
+            name, inside = src_ctr
+            full, _ = self.own_container(name)
+            data = self.podman.run(["cp", f"{full}:{inside}", "-"]).stdout
+            local = os.path.join(self.cwd, dest)
+
+            def write() -> None:
+                if os.path.isdir(local):
+                    userio.extract_safely(data, local)
+                else:
+                    userio.extract_safely(
+                        data, os.path.dirname(local) or ".", rename_to=os.path.basename(local)
+                    )
+
+            userio.as_user(self.caller, write)
+            self.audit("cp", name, "ok", f"out {inside}")
+        return EXIT_OK
+
+    def is_dir_in(self, full: str, path: str) -> bool:
+        result = self.podman.run(["cp", f"{full}:{path}", "-"], check=False)
+        if result.returncode != 0:
+            return False
+        try:
+            with tarfile.open(fileobj=_bytes_io(result.stdout), mode="r:") as tar:
+                first = tar.next()
+                return bool(first and first.isdir())
+        except tarfile.TarError:
+            return False
+
+    def cmd_sif(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, SIF, stop_at_first_positional=False)
+        if len(parsed.positionals) not in (1, 2):
+            raise UsageError("sif needs IMAGE and optionally the OUTPUT file")
+        ref, _ = self.own_image(parsed.positionals[0])
+        name, tag = naming.parse_image_name(parsed.positionals[0])
+        output = (
+            os.path.join(self.cwd, parsed.positionals[1])
+            if len(parsed.positionals) == 2
+            else os.path.join(self.caller.home, f"{name}_{tag}.sif")
+        )
+        tmp = tempfile.mkdtemp(prefix="ie-podman-sif-", dir="/var/tmp")
+        try:
+            archive = os.path.join(tmp, "image.tar")
+            self.podman.run(["save", "--format", "docker-archive", "--output", archive, ref])
+            for path in (tmp, archive):
+                os.chown(path, self.caller.uid, self.caller.gid)
+            argv = [self.cfg.apptainer, "build"]
+            if parsed.values.get("force"):
+                argv.append("--force")
+            result = userio.run_as_user(
+                self.caller, [*argv, output, f"docker-archive:{archive}"], cwd=self.cwd
+            )
+        finally:
+            userio.as_user(self.caller, lambda: shutil.rmtree(tmp, ignore_errors=True))
+            shutil.rmtree(tmp, ignore_errors=True)
+        if result.returncode != 0:
+            message = result.stderr.decode(errors="replace").strip().splitlines()
+            raise UsageError(
+                f"apptainer build failed: {message[-1] if message else result.returncode}",
+                "--force replaces an existing SIF" if os.path.exists(output) else None,
+            )
+        self.audit("sif", parsed.positionals[0], "ok", output)
+        self.say(output)
+        return EXIT_OK
+
+    def cmd_registry(self, args: list[str]) -> int:
+        if not args or args[0] not in ("push", "search"):
+            raise UsageError("registry push IMAGE[:TAG], or registry search [IMAGE]")
+        if not self.cfg.registry:
+            raise Refused("no department registry is configured on this host")
+        parsed = policy.parse_options(args[1:], FORMAT_ONLY, stop_at_first_positional=False)
+        if args[0] == "push":
+            if len(parsed.positionals) != 1:
+                raise UsageError("registry push needs one IMAGE[:TAG]")
+            ref, _ = self.own_image(parsed.positionals[0])
+            remote = f"{self.cfg.registry}/{ref.removeprefix('localhost/')}"
+            self.podman.run(["push", "--authfile", self.cfg.registry_auth_file, ref, remote])
+            self.audit("registry push", parsed.positionals[0], "ok", remote)
+            self.say(remote)
+            return EXIT_OK
+        if len(parsed.positionals) > 1:
+            raise UsageError("registry search takes at most one IMAGE")
+        if parsed.positionals:
+            repo = parsed.positionals[0]
+            if not re.fullmatch(r"[a-z0-9]+(?:[._/-][a-z0-9]+)*", repo):
+                raise UsageError(f"{repo!r} is not a repository name")
+            data = self.registry_get(f"/v2/{repo}/tags/list")
+            rows = [{"image": repo, "tag": t} for t in sorted(data.get("tags") or [])]
+            self.table(parsed, rows, ["image", "tag"])
+        else:
+            data = self.registry_get("/v2/_catalog")
+            rows = [{"image": r} for r in sorted(data.get("repositories") or [])]
+            self.table(parsed, rows, ["image"])
+        return EXIT_OK
+
+    def registry_get(self, path: str) -> dict[str, Any]:
+        with open(self.cfg.registry_auth_file, encoding="utf-8") as fh:
+            auths = json.load(fh).get("auths", {})
+        token = (auths.get(self.cfg.registry) or {}).get("auth", "")
+        context = ssl.create_default_context(cafile=self.cfg.registry_ca or None)
+        request = urllib.request.Request(
+            f"https://{self.cfg.registry}{path}", headers={"Authorization": f"Basic {token}"}
+        )
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=20) as response:  # noqa: S310
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                raise NotFound(f"the registry has no {path.split('/')[2]!r}") from exc
+            raise IeError(f"the registry answered {exc.code} {exc.reason}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise IeError(f"cannot reach the registry {self.cfg.registry}: {exc}") from exc
+
+    def cmd_admin(self, args: list[str]) -> int:
+        if not self.caller.is_admin:
+            raise Refused("admin commands are for root")
+        if not args or args[0] not in ("reclaim", "leases"):
+            raise UsageError("admin reclaim [--older-than SECONDS] [--dry-run], or admin leases")
+        parsed = policy.parse_options(args[1:], ADMIN, stop_at_first_positional=False)
+        if args[0] == "leases":
+            rows = [
+                {"address": a, "container": lease.get("container", ""), "uid": lease.get("uid")}
+                for a, lease in sorted(self.leases.snapshot().items())
+            ]
+            self.table(parsed, rows, ["address", "container", "uid"])
+            return EXIT_OK
+        older = parsed.values.get("older_than", self.cfg.reclaim_after)
+        older_s = int(_seconds(older, "--older-than"))
+        now = time.time()
+        reclaimed = []
+        with self.leases.locked() as leases:
+            for addr, lease in sorted(leases.items()):
+                full = str(lease.get("container", ""))
+                data = self.podman.container(full)
+                if data is None:
+                    reclaimed.append({"address": addr, "container": full, "why": "gone"})
+                    continue
+                state = data.get("State") or {}
+                if state.get("Running"):
+                    continue
+                finished = _podman_time(state.get("FinishedAt")) or _podman_time(
+                    data.get("Created")
+                )
+                if finished is None or now - finished < older_s:
+                    continue
+                reclaimed.append({"address": addr, "container": full, "why": "stopped"})
+            if not parsed.values.get("dry_run"):
+                for row in reclaimed:
+                    if row["why"] == "stopped":
+                        self.podman.run(
+                            ["network", "disconnect", self.cfg.network, row["container"]],
+                            check=False,
+                        )
+                    del leases[row["address"]]
+        for row in reclaimed:
+            outcome = "dry-run" if parsed.values.get("dry_run") else "ok"
+            self.audit("admin reclaim", row["container"], outcome, row["address"])
+        self.table(parsed, reclaimed, ["address", "container", "why"])
+        return EXIT_OK
+
+    # -- helpers -----------------------------------------------------------
+
+    def need_names(self, parsed: policy.Parsed, command: str) -> list[str]:
+        if not parsed.positionals:
+            raise UsageError(f"{command} needs at least one container NAME")
+        return parsed.positionals
+
+    def table(self, parsed: policy.Parsed, rows: list[dict[str, Any]], columns: list[str]) -> None:
+        fmt = parsed.values.get("format")
+        if fmt == "json":
+            self.say(json.dumps(rows, indent=2))
+            return
+        if fmt not in (None, "table"):
+            raise UsageError("--format takes json or table")
+        widths = {c: max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in columns}
+        self.say("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
+        for r in rows:
+            self.say("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns).rstrip())
+
+    def say(self, line: str) -> None:
+        print(line, flush=True)
+
+    def audit(self, command: str, target: str, outcome: str, detail: str = "") -> None:
+        audit.record(self.cfg.audit_log, self.caller, command, target, outcome, detail, "ie-podman")
+
+
+def _container_part(text: str) -> tuple[str, str] | None:
+    name, sep, path = text.partition(":")
+    if sep and naming.CONTAINER_RE.match(name) and "/" not in name:
+        return name, path
+    return None
+
+
+def _bytes_io(data: bytes) -> io.BytesIO:
+    return io.BytesIO(data)
+
+
+def _seconds(value: object, option: str) -> str:
+    text = str(value)
+    if not text.isdigit():
+        raise UsageError(f"{option} takes a whole number of seconds")
+    return text
+
+
+def _podman_time(text: Any) -> float | None:
+    if not isinstance(text, str) or text.startswith("0001-"):
+        return None
+    match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)?", text)
+    if not match:
+        return None
+    stamp = match.group(1) + ("+00:00" if match.group(2) in (None, "Z") else match.group(2))
+    return datetime.fromisoformat(stamp).astimezone(UTC).timestamp()
+
+
+def _opt(
+    names: tuple[str, ...], dest: str, value: bool = False, metavar: str = "VALUE", help: str = ""
+) -> policy.Option:
+    return policy.Option(names, dest, value, help=help, metavar=metavar)
+
+
+HELP = _opt(("--help",), "help", help="show this help")
+FORMAT = _opt(("--format",), "format", True, "json|table", "json for scripts")
+RUN = (*policy.RUN_OPTIONS, HELP)
+EXEC = (*policy.EXEC_OPTIONS, HELP)
+BUILD = (*policy.BUILD_OPTIONS, HELP)
+NAMES_ONLY = (HELP,)
+FORMAT_ONLY = (FORMAT, HELP)
+STOP = (_opt(("--time", "-t"), "time", True, "SECONDS", "seconds to wait before killing"), HELP)
+RM = (_opt(("--force", "-f"), "force", help="stop it first if it runs"), HELP)
+LOGS = (
+    _opt(("--follow", "-f"), "follow", help="keep following the log"),
+    _opt(("--tail",), "tail", True, "N", "only the last N lines"),
+    HELP,
+)
+PS = (_opt(("--all", "-a"), "all", help="include stopped containers"), FORMAT, HELP)
+SIF = (_opt(("--force", "-F"), "force", help="replace an existing SIF file"), HELP)
+ADMIN = (
+    _opt(("--older-than",), "older_than", True, "SECONDS", "stopped for longer than this"),
+    _opt(("--dry-run",), "dry_run", help="only say what would be reclaimed"),
+    FORMAT,
+    HELP,
+)
+
+COMMANDS: dict[str, tuple[Callable[[App, list[str]], int], tuple[policy.Option, ...], str]] = {
+    "build": (App.cmd_build, BUILD, "build --tag NAME[:TAG] [OPTIONS] DIR"),
+    "cp": (App.cmd_cp, NAMES_ONLY, "cp FILE NAME:PATH | cp NAME:PATH FILE"),
+    "exec": (App.cmd_exec, EXEC, "exec [OPTIONS] NAME COMMAND [ARG ...]"),
+    "images": (App.cmd_images, FORMAT_ONLY, "images [--format json]"),
+    "info": (App.cmd_info, FORMAT_ONLY, "info NAME [--format json]"),
+    "logs": (App.cmd_logs, LOGS, "logs [--follow] [--tail N] NAME"),
+    "ps": (App.cmd_ps, PS, "ps [--all] [--format json]"),
+    "registry": (App.cmd_registry, FORMAT_ONLY, "registry push IMAGE[:TAG] | search [IMAGE]"),
+    "rm": (App.cmd_rm, RM, "rm [--force] NAME [NAME ...]"),
+    "run": (App.cmd_run, RUN, "run [OPTIONS] IMAGE [COMMAND [ARG ...]]"),
+    "sif": (App.cmd_sif, SIF, "sif [--force] IMAGE [OUTPUT.sif]"),
+    "start": (App.cmd_start, NAMES_ONLY, "start NAME [NAME ...]"),
+    "stop": (App.cmd_stop, STOP, "stop [--time SECONDS] NAME [NAME ...]"),
+    "admin": (App.cmd_admin, ADMIN, "admin reclaim [--older-than SECONDS] [--dry-run] | leases"),
+}
+
+
+def wants_help(args: list[str]) -> bool:
+    for arg in args:
+        if arg == "--help":
+            return True
+        if not arg.startswith("-"):
+            return False
+    return False
+
+
+def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    env = dict(os.environ if environ is None else environ)
+    if not args or args[0] in ("--help", "help"):
+        print(COMMANDS_HELP, end="")
+        return EXIT_OK if args else 2
+    command, rest = args[0], args[1:]
+    if command in ("version", "--version"):
+        print(f"ie-podman {__version__}")
+        return EXIT_OK
+    if command not in COMMANDS:
+        print(f"ie-podman: error: unknown command {command!r}; see --help", file=sys.stderr)
+        return 2
+    handler, options, usage = COMMANDS[command]
+    if wants_help(rest if command not in ("registry", "admin") else rest[1:]):
+        print(f"usage: sudo ie-podman {usage}\n\n{policy.option_help(options)}")
+        return EXIT_OK
+    app = None
+    try:
+        cfg = config.load(config.DEFAULT_PATH)
+        caller = from_sudo(env, cfg.min_uid)
+        app = App(caller, cfg, Podman(cfg.podman), os.getcwd())
+        return handler(app, rest)
+    except IeError as exc:
+        if app is not None:
+            app.audit(command, " ".join(rest)[:200], type(exc).__name__, exc.message)
+        print(f"ie-podman: error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"ie-podman: hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_status

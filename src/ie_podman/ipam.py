@@ -1,0 +1,108 @@
+"""Department addresses for ``--ip``: first free address, under a lock.
+
+The leases file maps each handed-out address to the container holding it.
+An address comes back when its container is removed, or when an admin
+reclaims the addresses of containers stopped for longer than
+``reclaim_after`` (``ie-podman admin reclaim``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import ipaddress
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ie_common.errors import NoAddress, SetupError
+
+Leases = dict[str, dict[str, Any]]
+
+
+class LeaseStore:
+    """``leases.json`` in the state directory, changed only under ``flock``."""
+
+    def __init__(self, state_dir: str | Path) -> None:
+        self.dir = Path(state_dir)
+        self.path = self.dir / "leases.json"
+        self.lock_path = self.dir / "leases.lock"
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[Leases]:
+        """The leases, locked against every other ie-podman; saved on a clean exit."""
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            leases = self._read()
+            before = json.dumps(leases, sort_keys=True)
+            yield leases
+            if json.dumps(leases, sort_keys=True) != before:
+                self._write(leases)
+        finally:
+            os.close(fd)
+
+    def snapshot(self) -> Leases:
+        with self.locked() as leases:
+            return dict(leases)
+
+    def _read(self) -> Leases:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except ValueError as exc:
+            raise SetupError(f"{self.path} is damaged ({exc}); ask the admins") from exc
+        if not isinstance(data, dict):
+            raise SetupError(f"{self.path} is damaged; ask the admins")
+        return data
+
+    def _write(self, leases: Leases) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".leases.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(leases, fh, indent=1, sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
+
+def first_free(subnet: str, start: int, end: int, taken: set[str]) -> str:
+    """The lowest address of ``start..end`` inside ``subnet`` that is not taken.
+
+    The network and broadcast addresses of an IPv4 subnet are never handed
+    out, whatever the pool says.
+    """
+    net = ipaddress.ip_network(subnet)
+    reserved = {net.network_address, net.broadcast_address} if net.version == 4 else set()
+    for value in range(start, end + 1):
+        addr = ipaddress.ip_address(value)
+        if addr not in net or addr in reserved:
+            continue
+        if str(addr) not in taken:
+            return str(addr)
+    raise NoAddress(
+        f"the department network has no free address ({net}, pool "
+        f"{ipaddress.ip_address(start)}-{ipaddress.ip_address(end)})",
+        "remove containers you no longer need (ie-podman rm), or ask the admins",
+    )
+
+
+def addresses_of(leases: Leases, container: str) -> list[str]:
+    return sorted(a for a, lease in leases.items() if lease.get("container") == container)
+
+
+def release(leases: Leases, container: str) -> list[str]:
+    """Drop every lease of ``container``; the addresses it gave back."""
+    gone = addresses_of(leases, container)
+    for addr in gone:
+        del leases[addr]
+    return gone

@@ -1,0 +1,309 @@
+"""The allow-list: which Podman options a student may use, and why not others.
+
+Each command has a table of allowed options (the same spelling as Podman);
+:func:`parse_options` walks the command line itself instead of passing
+anything through, so an option ie-podman does not know never reaches
+Podman. Options that would reach host privileges are refused with the
+reason, the rest of the unknown ones with a pointer to ``--help``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ie_common.errors import Refused, UsageError
+
+
+@dataclass(frozen=True)
+class Option:
+    names: tuple[str, ...]  # "--name" first, then short forms
+    dest: str
+    takes_value: bool = False
+    repeat: bool = False
+    help: str = ""
+    metavar: str = "VALUE"
+
+
+@dataclass
+class Parsed:
+    values: dict[str, object] = field(default_factory=dict)
+    positionals: list[str] = field(default_factory=list)
+
+
+# Options refused everywhere, with the reason a student is told.
+HOST_PRIVILEGE = {
+    "--privileged": "privileged mode gives the container the whole host",
+    "--cap-add": "extra capabilities reach host privileges",
+    "--device": "host devices are not available (use --gpu for the GPU)",
+    "--device-cgroup-rule": "host devices are not available (use --gpu for the GPU)",
+    "--security-opt": "security options are set by ie-podman",
+    "--pid": "host namespaces are not available",
+    "--ipc": "host namespaces are not available",
+    "--uts": "host namespaces are not available",
+    "--userns": "the user namespace is set by ie-podman",
+    "--uidmap": "the user namespace is set by ie-podman",
+    "--gidmap": "the user namespace is set by ie-podman",
+    "--subuidname": "the user namespace is set by ie-podman",
+    "--subgidname": "the user namespace is set by ie-podman",
+    "--cgroupns": "host namespaces are not available",
+    "--cgroup-parent": "cgroups are set by ie-podman",
+    "--network": "use --ip for an address on the department network",
+    "--net": "use --ip for an address on the department network",
+    "--network-alias": "use --ip for an address on the department network",
+    "--add-host": "use --ip for an address on the department network",
+    "--publish": "host ports are not available; --ip gives the container its own address",
+    "-p": "host ports are not available; --ip gives the container its own address",
+    "--publish-all": "host ports are not available; --ip gives the container its own address",
+    "-P": "host ports are not available; --ip gives the container its own address",
+    "--cidfile": "the daemon would write that file as root",
+    "--pidfile": "the daemon would write that file as root",
+    "--conmon-pidfile": "the daemon would write that file as root",
+    "--env-file": "the daemon would read that file as root; use -e KEY=VALUE",
+    "--label-file": "the daemon would read that file as root; use --label",
+    "--authfile": "the daemon would read that file as root",
+    "--cert-dir": "the daemon would read that directory as root",
+    "--decryption-key": "the daemon would read that file as root",
+    "--secret": "the daemon would read that file as root",
+    "--log-opt": "the daemon would write the log file as root",
+    "--log-driver": "the log driver is set by ie-podman",
+    "--rootfs": "a host directory as root file system reaches host files",
+    "--mount": "use -v DIR:PATH with a directory in your home",
+    "--volumes-from": "other containers' volumes are not available",
+    "--pod": "pods are not available through ie-podman",
+    "--sysctl": "kernel settings are set by the admins",
+    "--ulimit": "limits are set by the admins",
+    "--oom-score-adj": "limits are set by the admins",
+    "--group-add": "groups are set by ie-podman",
+    "--hooks-dir": "OCI hooks run on the host as root",
+    "--annotation": "OCI annotations can change how the host runs the container",
+    "--seccomp-policy": "security options are set by ie-podman",
+    "--chrootdirs": "security options are set by ie-podman",
+    "--blkio-weight-device": "host devices are not available",
+    "--device-read-bps": "host devices are not available",
+    "--device-write-bps": "host devices are not available",
+    "--volume-driver": "volume drivers are not available",
+    "--tmpfs": "use -v DIR:PATH with a directory in your home",
+    "--systemd": "the init mode is set by ie-podman",
+    "--health-cmd": "health checks run as root on the host",
+    "--health-on-failure": "health checks run as root on the host",
+    "--init-path": "the daemon would run that host file",
+    "--runtime": "the runtime is set by the admins",
+    "--runtime-flag": "the runtime is set by the admins",
+    "--storage-opt": "storage is set by the admins",
+    "--build-context": "the daemon would read that directory as root",
+    "--ignorefile": "the daemon would read that file as root",
+    "--iidfile": "the daemon would write that file as root",
+    "--logfile": "the daemon would write that file as root",
+    "--output": "the daemon would write that file as root; use ie-podman sif or cp",
+    "-o": "the daemon would write that file as root; use ie-podman sif or cp",
+    "--ssh": "the daemon would use root's SSH agent or keys",
+    "--sign-by": "the daemon would use root's keys",
+    "--cache-from": "remote build caches are not available",
+    "--cache-to": "remote build caches are not available",
+    "--isolation": "the build isolation is set by ie-podman",
+    "--cap-drop": "capabilities are set by ie-podman",
+}
+
+RUN_OPTIONS = (
+    Option(("--name",), "name", True, help="container name (completed with your user name)"),
+    Option(("--ip",), "ip", help="an address of its own on the department network"),
+    Option(("--gpu",), "gpu", help="a GPU of this host (where it has one)"),
+    Option(("--detach", "-d"), "detach", help="run in the background"),
+    Option(("--interactive", "-i"), "interactive", help="keep standard input open"),
+    Option(("--tty", "-t"), "tty", help="allocate a terminal"),
+    Option(("--rm",), "rm", help="remove the container when it exits"),
+    Option(("--env", "-e"), "env", True, True, "set KEY=VALUE inside", "KEY=VALUE"),
+    Option(("--label", "-l"), "label", True, True, "add a label KEY=VALUE", "KEY=VALUE"),
+    Option(("--workdir", "-w"), "workdir", True, help="working directory inside", metavar="DIR"),
+    Option(("--entrypoint",), "entrypoint", True, help="override the image's entry point"),
+    Option(("--user", "-u"), "user", True, help="user inside the container", metavar="USER"),
+    Option(("--hostname", "-h"), "hostname", True, help="host name inside", metavar="NAME"),
+    Option(("--memory", "-m"), "memory", True, help="memory limit, e.g. 2g", metavar="SIZE"),
+    Option(("--cpus",), "cpus", True, help="number of CPUs, e.g. 1.5", metavar="N"),
+    Option(
+        ("--volume", "-v"),
+        "volume",
+        True,
+        True,
+        "mount DIR (in your home) at PATH, optionally :ro",
+        "DIR:PATH[:ro]",
+    ),
+    Option(("--init",), "init", help="run an init process inside"),
+    Option(("--pull",), "pull", True, help="always, missing, never or newer", metavar="POLICY"),
+)
+
+EXEC_OPTIONS = (
+    Option(("--detach", "-d"), "detach", help="run in the background"),
+    Option(("--interactive", "-i"), "interactive", help="keep standard input open"),
+    Option(("--tty", "-t"), "tty", help="allocate a terminal"),
+    Option(("--env", "-e"), "env", True, True, "set KEY=VALUE", "KEY=VALUE"),
+    Option(("--workdir", "-w"), "workdir", True, help="working directory", metavar="DIR"),
+    Option(("--user", "-u"), "user", True, help="user inside the container", metavar="USER"),
+)
+
+BUILD_OPTIONS = (
+    Option(("--tag", "-t"), "tag", True, help="the image's name[:tag] (required)", metavar="NAME"),
+    Option(("--file", "-f"), "file", True, help="Containerfile inside the context", metavar="FILE"),
+    Option(("--build-arg",), "build_arg", True, True, "set a build ARG", "KEY=VALUE"),
+    Option(("--target",), "target", True, help="build up to this stage", metavar="STAGE"),
+    Option(("--no-cache",), "no_cache", help="do not use cached layers"),
+    Option(("--label",), "label", True, True, "add a label KEY=VALUE", "KEY=VALUE"),
+    Option(("--quiet", "-q"), "quiet", help="print only the image ID"),
+)
+
+PRIVILEGED_EXEC = {"--privileged": "privileged mode gives the process the whole host"}
+
+ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*=")
+RESERVED_LABEL_PREFIXES = ("ie.", "io.podman", "io.containers", "org.opencontainers")
+MEMORY_RE = re.compile(r"^[0-9]+[bkmgBKMG]?$")
+CPUS_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+PULL_POLICIES = {"always", "missing", "never", "newer"}
+
+
+def _lookup(options: tuple[Option, ...]) -> dict[str, Option]:
+    return {name: opt for opt in options for name in opt.names}
+
+
+def _refuse(name: str, extra: dict[str, str]) -> Refused:
+    reason = extra.get(name) or HOST_PRIVILEGE.get(name)
+    if reason:
+        return Refused(f"option {name} is not allowed: {reason}")
+    return Refused(
+        f"option {name} is not allowed by ie-podman",
+        "the options you can use are listed by --help",
+    )
+
+
+def parse_options(
+    args: list[str],
+    options: tuple[Option, ...],
+    stop_at_first_positional: bool = True,
+    extra_refused: dict[str, str] | None = None,
+) -> Parsed:
+    """Parse ``args`` against ``options``; everything after the first
+    positional (the image or container) is left as positionals, untouched."""
+    table = _lookup(options)
+    extra = extra_refused or {}
+    parsed = Parsed()
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            parsed.positionals.extend(args[i + 1 :])
+            break
+        if not arg.startswith("-") or arg == "-":
+            if stop_at_first_positional:
+                parsed.positionals.extend(args[i:])
+                break
+            parsed.positionals.append(arg)
+            i += 1
+            continue
+        name, has_inline, inline = arg.partition("=") if arg.startswith("--") else (arg, False, "")
+        if not arg.startswith("--") and len(arg) > 2:
+            # -it, or -eKEY=VALUE: combined short flags, or a short option and its value
+            opt = table.get(arg[:2])
+            if opt is not None and opt.takes_value:
+                name, has_inline, inline = arg[:2], True, arg[2:]
+            else:
+                expanded = [f"-{c}" for c in arg[1:]]
+                if all(e in table and not table[e].takes_value for e in expanded):
+                    args = args[:i] + expanded + args[i + 1 :]
+                    continue
+                raise _refuse(next((e for e in expanded if e not in table), arg), extra)
+        opt = table.get(name)
+        if opt is None:
+            raise _refuse(name, extra)
+        if opt.takes_value:
+            if has_inline:
+                value = inline
+            else:
+                if i + 1 >= len(args):
+                    raise UsageError(f"option {name} needs a value ({opt.metavar})")
+                i += 1
+                value = args[i]
+            if opt.repeat:
+                parsed.values.setdefault(opt.dest, [])
+                parsed.values[opt.dest].append(value)  # type: ignore[union-attr]
+            elif opt.dest in parsed.values:
+                raise UsageError(f"option {name} given twice")
+            else:
+                parsed.values[opt.dest] = value
+        else:
+            if has_inline:
+                if inline not in ("true", "false"):
+                    raise UsageError(f"option {name} takes no value")
+                parsed.values[opt.dest] = inline == "true"
+            else:
+                parsed.values[opt.dest] = True
+        i += 1
+    return parsed
+
+
+def check_env(values: list[str]) -> list[str]:
+    for value in values:
+        if not ENV_RE.match(value):
+            raise UsageError(
+                f"-e {value!r}: give KEY=VALUE",
+                "ie-podman does not copy variables from its own environment",
+            )
+    return values
+
+
+def check_labels(values: list[str]) -> list[str]:
+    for value in values:
+        if not LABEL_RE.match(value):
+            raise UsageError(f"--label {value!r}: give KEY=VALUE")
+        if value.lower().startswith(RESERVED_LABEL_PREFIXES):
+            raise Refused(
+                f"--label {value.split('=', 1)[0]}: labels starting with "
+                f"{', '.join(RESERVED_LABEL_PREFIXES)} are set by ie-podman"
+            )
+    return values
+
+
+def check_limits(values: dict[str, object]) -> None:
+    memory = values.get("memory")
+    if memory is not None and not MEMORY_RE.match(str(memory)):
+        raise UsageError(f"--memory {memory!r}: give a size like 512m or 2g")
+    cpus = values.get("cpus")
+    if cpus is not None and not CPUS_RE.match(str(cpus)):
+        raise UsageError(f"--cpus {cpus!r}: give a number like 1 or 1.5")
+    pull = values.get("pull")
+    if pull is not None and pull not in PULL_POLICIES:
+        raise UsageError(f"--pull {pull!r}: give one of {', '.join(sorted(PULL_POLICIES))}")
+
+
+def split_volume(spec: str) -> tuple[str, str, str]:
+    """``(host dir, container path, mode)`` of ``-v DIR:PATH[:ro|rw]``."""
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1].startswith("/"):
+        raise UsageError(
+            f"-v {spec!r}: give DIR:PATH or DIR:PATH:ro",
+            "DIR is a directory in your home, PATH an absolute path in the container",
+        )
+    mode = parts[2] if len(parts) == 3 else "rw"
+    if mode not in ("ro", "rw"):
+        raise Refused(
+            f"-v {spec!r}: only the ro and rw mount options are allowed",
+            "relabelling or chowning (z, Z, U) would change host files as root",
+        )
+    if "/" not in parts[0] and not parts[0].startswith("."):
+        raise Refused(
+            f"-v {spec!r}: named volumes are not available",
+            "mount a directory of your home instead: -v ~/data:/data",
+        )
+    return parts[0], parts[1], mode
+
+
+def option_help(options: tuple[Option, ...]) -> str:
+    lines = ["options (the same as podman's):"]
+    for opt in options:
+        names = ", ".join(reversed(opt.names))
+        if opt.takes_value:
+            names += f" {opt.metavar}"
+        lines.append(f"  {names:<28} {opt.help}")
+    lines.append("")
+    lines.append("Options that reach host privileges are refused (exit status 3).")
+    return "\n".join(lines)
