@@ -1,0 +1,3 @@
+from ie_virsh.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""libvirt (the Python bindings) and qemu-img, as root, for ie-virsh."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+from ie_common.errors import SetupError, ToolFailed
+
+CLEAN_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+
+
+class Libvirt:
+    """The few libvirt calls ie-virsh makes, with libvirt errors as ToolFailed."""
+
+    def __init__(self, uri: str) -> None:
+        try:
+            import libvirt  # python3-libvirt: only on the VM hosts, not in unit tests
+        except ImportError as exc:
+            raise SetupError("python3-libvirt is missing; ask the admins") from exc
+        self.libvirt = libvirt
+        try:
+            self.conn = libvirt.open(uri)
+        except libvirt.libvirtError as exc:
+            raise ToolFailed(f"cannot connect to libvirt ({uri}): {exc}") from exc
+
+    def _call(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except self.libvirt.libvirtError as exc:
+            raise ToolFailed(str(exc)) from exc
+
+    def _domain(self, name: str) -> Any | None:
+        try:
+            return self.conn.lookupByName(name)
+        except self.libvirt.libvirtError:
+            return None
+
+    def names(self) -> list[str]:
+        return sorted(d.name() for d in self._call(self.conn.listAllDomains))
+
+    def xml(self, name: str) -> str | None:
+        dom = self._domain(name)
+        if dom is None:
+            return None
+        flags = self.libvirt.VIR_DOMAIN_XML_INACTIVE
+        return self._call(dom.XMLDesc, flags)
+
+    def live_xml(self, name: str) -> str:
+        return self._call(self._domain(name).XMLDesc, 0)
+
+    def is_active(self, name: str) -> bool:
+        dom = self._domain(name)
+        return bool(dom is not None and self._call(dom.isActive))
+
+    def define(self, xml: str) -> None:
+        self._call(self.conn.defineXML, xml)
+
+    def undefine(self, name: str) -> None:
+        self._call(self._domain(name).undefine)
+
+    def start(self, name: str) -> None:
+        self._call(self._domain(name).create)
+
+    def destroy(self, name: str) -> None:
+        self._call(self._domain(name).destroy)
+
+
+def create_overlay(qemu_img: str, template: str, overlay: str, size_gib: int) -> None:
+    """A qcow2 overlay on an admin template (argv list; paths built by ie-virsh)."""
+    result = subprocess.run(  # noqa: S603 - argv list, validated paths
+        [
+            qemu_img,
+            "create",
+            "-q",
+            "-f",
+            "qcow2",
+            "-F",
+            "qcow2",
+            "-b",
+            template,
+            overlay,
+            f"{size_gib}G",
+        ],
+        capture_output=True,
+        env=CLEAN_ENV,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ToolFailed(f"qemu-img could not make the disk: {result.stderr.decode().strip()}")
+
+
+def virtual_size_gib(qemu_img: str, image: str) -> int:
+    """The template's virtual size, rounded up to whole GiB."""
+    result = subprocess.run(  # noqa: S603 - argv list, admin template path
+        [qemu_img, "info", "--output=json", image], capture_output=True, env=CLEAN_ENV, check=False
+    )
+    if result.returncode != 0:
+        raise ToolFailed(f"qemu-img cannot read the template: {result.stderr.decode().strip()}")
+    size = int(json.loads(result.stdout)["virtual-size"])
+    return -(-size // 2**30)

@@ -1,0 +1,287 @@
+"""ie-virsh: generated XML read back, names, ownership, limits - against a fake libvirt."""
+
+from __future__ import annotations
+
+import argparse
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ie_common.errors import NotFound, QuotaExceeded, Refused, SetupError, UsageError
+from ie_common.identity import Caller
+from ie_virsh import backend, cli, config, domxml
+
+ALICE = Caller(uid=2001, gid=2001, name="alice", home="/home/alice", groups=(2001,))
+BOB = Caller(uid=2002, gid=2002, name="bob", home="/home/bob", groups=(2002,))
+
+
+def spec(**kw):
+    base = dict(
+        name="alice_vm",
+        owner_uid=2001,
+        owner_user="alice",
+        vcpus=2,
+        memory_mib=1536,
+        disk_path="/var/lib/ie-virsh/images/alice_vm.qcow2",
+        disk_gib=10,
+        template="tiny",
+    )
+    base.update(kw)
+    return domxml.Spec(**base)
+
+
+def test_generated_xml_parses_back_to_the_same_values():
+    xml = domxml.build(spec(gdb_socket="/run/ie-virsh/alice/vm.gdb", mac="52:54:00:aa:bb:cc"))
+    info = domxml.read(xml)
+    assert info["name"] == "alice_vm"
+    assert (info["owner_uid"], info["owner_user"], info["template"]) == (2001, "alice", "tiny")
+    assert (info["vcpus"], info["memory_mib"], info["disk_gib"]) == (2, 1536, 10)
+    assert info["disks"] == ["/var/lib/ie-virsh/images/alice_vm.qcow2"]
+    assert info["interfaces"] == [
+        {"type": "user", "source": "", "model": "virtio", "mac": "52:54:00:aa:bb:cc"}
+    ]
+    assert info["gdb_socket"] == "/run/ie-virsh/alice/vm.gdb"
+    root = ET.fromstring(xml)
+    # no graphics port other users could reach; the gdbstub is a UNIX socket
+    assert root.find("devices/graphics") is None
+    args = [a.get("value") for a in root.iter(f"{{{domxml.QEMU_NS}}}arg")]
+    assert args == ["-gdb", "unix:/run/ie-virsh/alice/vm.gdb,server=on,wait=off"]
+    assert "tcp" not in xml
+
+
+def test_memory_units_are_read_as_libvirt_writes_them():
+    xml = domxml.build(spec()).replace(
+        '<memory unit="MiB">1536</memory>', "<memory unit='KiB'>1572864</memory>"
+    )
+    assert domxml.read(xml)["memory_mib"] == 1536
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"disk_path": "/var/lib/x/../../etc/shadow"},
+        {"disk_path": "/dev/sda;x"},
+        {"name": "-x"},
+        {"uuid": "nope"},
+        {"mac": "zz"},
+        {"domain_type": "xen"},
+        {"interface_type": "direct"},
+    ],
+)
+def test_spec_refuses_unsafe_values(bad):
+    with pytest.raises(UsageError):
+        domxml.build(spec(**bad))
+
+
+def test_user_xml_gives_only_name_vcpu_memory():
+    got = domxml.from_user_xml(
+        "<domain type='kvm'><name>os-lab</name><vcpu>2</vcpu><memory unit='GiB'>2</memory>"
+        "<devices><disk type='file'><source file='/etc/shadow'/></disk></devices>"
+        "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'/></domain>"
+    )
+    assert (got["name"], got["vcpus"], got["memory_mib"]) == ("os-lab", 2, 2048)
+    assert "devices" in got["ignored"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<!DOCTYPE d [<!ENTITY a "aaaa">]><domain><name>&a;</name></domain>',
+        "<notdomain/>",
+        "<domain><name>x</name",
+    ],
+)
+def test_user_xml_refuses_entities_other_documents_and_garbage(text):
+    with pytest.raises(UsageError):
+        domxml.from_user_xml(text)
+
+
+class FakeVirt:
+    def __init__(self):
+        self.domains: dict[str, str] = {}
+        self.active: set[str] = set()
+        self.calls: list[tuple] = []
+
+    def names(self):
+        return sorted(self.domains)
+
+    def xml(self, name):
+        return self.domains.get(name)
+
+    live_xml = xml
+
+    def is_active(self, name):
+        return name in self.active
+
+    def define(self, xml):
+        info = domxml.read(xml)
+        self.calls.append(("define", info["name"]))
+        self.domains[info["name"]] = xml
+
+    def undefine(self, name):
+        self.calls.append(("undefine", name))
+        del self.domains[name]
+
+    def start(self, name):
+        self.calls.append(("start", name))
+        self.active.add(name)
+
+    def destroy(self, name):
+        self.calls.append(("destroy", name))
+        self.active.discard(name)
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "tiny.qcow2").write_bytes(b"")
+    (templates / "debian-13.qcow2").write_bytes(b"")
+    images = tmp_path / "images"
+    images.mkdir()
+    made = []
+
+    def overlay(qemu_img, template, path, size):
+        made.append((template, path, size))
+        open(path, "w").close()
+
+    monkeypatch.setattr(backend, "create_overlay", overlay)
+    monkeypatch.setattr(backend, "virtual_size_gib", lambda qemu_img, image: 1)
+    cfg = config.from_dict(
+        {
+            "templates_dir": str(templates),
+            "images_dir": str(images),
+            "run_dir": str(tmp_path / "run"),
+            "audit_log": str(tmp_path / "audit.log"),
+            "limits": {"vms": 2, "vcpus": 3, "memory_mib": 3072, "disk_gib": 30},
+        }
+    )
+    virt = FakeVirt()
+    return {"cfg": cfg, "virt": virt, "made": made, "tmp": tmp_path}
+
+
+def run(env, caller, argv):
+    ns = cli.parser().parse_args(argv)
+    app = cli.App(caller, env["cfg"], env["virt"], str(env["tmp"]))
+    return getattr(app, "cmd_" + ns.command)(ns)
+
+
+def test_define_makes_an_overlay_on_the_template_and_an_owned_domain(env, capsys):
+    assert run(env, ALICE, ["define", "vm", "--template", "tiny"]) == 0
+    template, overlay, size = env["made"][0]
+    assert template.endswith("/templates/tiny.qcow2")
+    assert overlay.endswith("/images/alice_vm.qcow2") and size == 10
+    info = domxml.read(env["virt"].domains["alice_vm"])
+    assert (info["owner_uid"], info["vcpus"], info["memory_mib"]) == (2001, 1, 1024)
+
+
+@pytest.mark.parametrize("template", ["../templates/tiny", "/etc/passwd", "tiny.qcow2", "nope"])
+def test_only_admin_templates_by_name(env, template):
+    with pytest.raises(NotFound):
+        run(env, ALICE, ["define", "vm", "--template", template])
+    assert env["made"] == [] and env["virt"].domains == {}
+
+
+@pytest.mark.parametrize("name", ["../x", "a b", "-gdb", "x" * 41, "a/b"])
+def test_bad_names_are_refused(env, name):
+    with pytest.raises(UsageError):
+        run(env, ALICE, ["define", "--template", "tiny", "--", name])
+
+
+def test_two_students_same_name_no_collision_and_no_crossing(env):
+    run(env, ALICE, ["define", "vm", "--template", "tiny"])
+    run(env, BOB, ["define", "vm", "--template", "tiny"])
+    assert set(env["virt"].domains) == {"alice_vm", "bob_vm"}
+    for argv in (
+        ["start", "alice_vm"],
+        ["undefine", "alice_vm"],
+        ["dumpxml", "alice_vm"],
+        ["edit", "alice_vm", "--vcpus", "2"],
+    ):
+        with pytest.raises(NotFound):
+            run(env, BOB, argv)
+    assert "alice_vm" in env["virt"].domains and not env["virt"].active
+
+
+def test_a_domain_in_your_namespace_but_owned_by_another_is_not_yours(env):
+    env["virt"].domains["alice_trap"] = domxml.build(
+        spec(name="alice_trap", owner_uid=2002, owner_user="bob")
+    )
+    with pytest.raises(NotFound):
+        run(env, ALICE, ["start", "trap"])
+
+
+def test_limits_on_count_vcpus_memory_disk(env):
+    run(env, ALICE, ["define", "a", "--template", "tiny", "--vcpus", "2"])
+    with pytest.raises(QuotaExceeded, match="vCPUs"):
+        run(env, ALICE, ["define", "b", "--template", "tiny", "--vcpus", "2"])
+    with pytest.raises(QuotaExceeded, match="GiB of disk"):
+        run(env, ALICE, ["define", "b", "--template", "tiny", "--disk", "25"])
+    run(env, ALICE, ["define", "b", "--template", "tiny"])
+    with pytest.raises(QuotaExceeded, match="VMs"):
+        run(env, ALICE, ["define", "c", "--template", "tiny"])
+    with pytest.raises(QuotaExceeded, match="memory"):
+        run(env, ALICE, ["edit", "a", "--memory", "4096"])
+    assert domxml.read(env["virt"].domains["alice_a"])["memory_mib"] == 1024
+
+
+def test_edit_keeps_identity_and_disk(env):
+    run(env, ALICE, ["define", "vm", "--template", "tiny"])
+    before = domxml.read(env["virt"].domains["alice_vm"])
+    run(env, ALICE, ["edit", "vm", "--vcpus", "2", "--memory", "2048"])
+    after = domxml.read(env["virt"].domains["alice_vm"])
+    assert (after["vcpus"], after["memory_mib"]) == (2, 2048)
+    assert after["disks"] == before["disks"] and after["disk_gib"] == before["disk_gib"]
+    with pytest.raises(UsageError):
+        run(env, ALICE, ["edit", "vm"])
+
+
+def test_gdb_socket_lives_in_the_owners_directory(env, capsys):
+    run(env, ALICE, ["define", "k", "--template", "tiny", "-gdb"])
+    info = domxml.read(env["virt"].domains["alice_k"])
+    assert info["gdb_socket"] == str(env["tmp"] / "run" / "alice" / "k.gdb")
+
+
+def test_undefine_removes_the_overlay_but_not_a_running_vm(env):
+    run(env, ALICE, ["define", "vm", "--template", "tiny"])
+    overlay = env["made"][0][1]
+    env["virt"].active.add("alice_vm")
+    with pytest.raises(Refused):
+        run(env, ALICE, ["undefine", "vm"])
+    env["virt"].active.clear()
+    run(env, ALICE, ["undefine", "vm"])
+    import os
+
+    assert not os.path.exists(overlay) and "alice_vm" not in env["virt"].domains
+
+
+def test_list_and_templates(env, capsys):
+    run(env, ALICE, ["define", "vm", "--template", "tiny"])
+    run(env, BOB, ["define", "other", "--template", "tiny"])
+    capsys.readouterr()
+    run(env, ALICE, ["list", "--all", "--format", "json"])
+    import json
+
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == ["vm"]
+    run(env, ALICE, ["templates", "--format", "json"])
+    assert json.loads(capsys.readouterr().out) == [{"template": "debian-13"}, {"template": "tiny"}]
+
+
+def test_bad_command_lines_are_usage_errors():
+    with pytest.raises(UsageError):
+        cli.parser().parse_args(["define", "vm"])  # no --template
+    with pytest.raises(UsageError):
+        cli.parser().parse_args(["frobnicate"])
+    assert isinstance(cli.parser().parse_args(["list"]), argparse.Namespace)
+
+
+def test_config_is_checked():
+    with pytest.raises(SetupError):
+        config.from_dict({"domain_type": "xen"})
+    with pytest.raises(SetupError):
+        config.from_dict({"limits": {"vms": -1}})
+    with pytest.raises(SetupError):
+        config.from_dict({"default_vcpus": "1"})
+    with pytest.raises(SetupError):
+        config.from_dict({"interface": {"type": "direct"}})
