@@ -17,7 +17,7 @@ from ansible_collections.ie.cluster.plugins.module_utils.slurm_time import wall_
 
 _NAME = re.compile(r"^(?P<prefix>.*?)(?P<num>\d*)$")
 # Set by the nvidia role on each host it ran on: the GPU device files found.
-DETECTED_GPUS_VAR = "ie_gpu_devices"
+DETECTED_GPUS_VAR = "nvidia_gpu_devices"
 _TOKEN = re.compile(r"^[A-Za-z0-9_.-]+$")
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
 

@@ -130,9 +130,9 @@ def test_gres_lines_name_every_device_file():
 def test_what_the_nvidia_role_found_wins_over_the_inventory():
     hv = {
         # the inventory says one GPU each; gs02's is gone, gs03 has a second one
-        "gs01": {"slurm_node_hardware": GS, "ie_gpu_devices": ["/dev/nvidia0"]},
-        "gs02": {"slurm_node_hardware": GS, "ie_gpu_devices": []},
-        "gs03": {"slurm_node_hardware": GS, "ie_gpu_devices": ["/dev/nvidia0", "/dev/nvidia1"]},
+        "gs01": {"slurm_node_hardware": GS, "nvidia_gpu_devices": ["/dev/nvidia0"]},
+        "gs02": {"slurm_node_hardware": GS, "nvidia_gpu_devices": []},
+        "gs03": {"slurm_node_hardware": GS, "nvidia_gpu_devices": ["/dev/nvidia0", "/dev/nvidia1"]},
         # not in this run (--limit): the inventory stands
         "gs04": {"slurm_node_hardware": GS},
     }
