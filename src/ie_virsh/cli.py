@@ -97,6 +97,29 @@ class App:
                     f"that would make {total} {what} in all; your limit is {limit}",
                     "shrink or undefine a VM you no longer need, or ask the admins",
                 )
+        host = self.cfg.host_limits
+        everyone = [d for d in self.all_owned() if d["name"] != replacing]
+        host_checks = [
+            ("VMs", len(everyone) + 1, host.vms),
+            ("vCPUs", sum(d["vcpus"] for d in everyone) + vcpus, host.vcpus),
+            ("MiB of memory", sum(d["memory_mib"] for d in everyone) + memory_mib, host.memory_mib),
+            ("GiB of disk", sum(d["disk_gib"] for d in everyone) + disk_gib, host.disk_gib),
+        ]
+        for what, total, limit in host_checks:
+            if total > limit:
+                raise QuotaExceeded(
+                    f"this server would have {total} {what} of student VMs; its limit is {limit}",
+                    "use another general server, or ask the admins",
+                )
+
+    def all_owned(self) -> list[dict]:
+        """Every student's VMs on this host (domains with an ie-virsh owner)."""
+        out = []
+        for full in self.virt.names():
+            info = domxml.read(self.virt.xml(full) or "<domain/>")
+            if info["owner_uid"] is not None:
+                out.append(info)
+        return out
 
     # -- templates and paths ----------------------------------------------------
 

@@ -36,6 +36,10 @@ class Config:
     default_memory_mib: int = 1024
     default_disk_gib: int = 10
     limits: Limits = field(default_factory=Limits)
+    # Totals over every student's VMs on this host.
+    host_limits: Limits = field(
+        default_factory=lambda: Limits(vms=40, vcpus=80, memory_mib=262144, disk_gib=2000)
+    )
     user_limits: dict[str, Limits] = field(default_factory=dict)
     audit_log: str = "/var/log/ie-virsh/audit.log"
     min_uid: int = 1000
@@ -62,8 +66,8 @@ def from_dict(raw: dict[str, Any]) -> Config:
         raise SetupError(f"unknown settings in the ie-virsh config: {sorted(unknown)}")
     values = dict(raw)
     for key, value in raw.items():
-        if key == "limits":
-            values[key] = _limits(value, "limits")
+        if key in ("limits", "host_limits"):
+            values[key] = _limits(value, key)
         elif key == "user_limits":
             if not isinstance(value, dict):
                 raise SetupError("user_limits must be a mapping of login names")

@@ -40,3 +40,10 @@ def test_simulated_gpus_get_the_stand_in_cdi_specification_only():
     }
     # package installation is what the simulation skips: no NVIDIA sources
     assert not GS02.file("/etc/apt/sources.list.d/ie-nvidia.sources").exists
+
+
+def test_apptainer_nv_gets_the_libraries_its_list_lacks():
+    text = GS02.file("/etc/apptainer/nvliblist.conf").content_string
+    assert "libcuda.so\nlibnvidia-ml.so\n" in text  # the package's own lines stay
+    block = text.split("# BEGIN ie-cluster extra libraries\n")[1].split("# END")[0]
+    assert block == "libnvidia-gpucomp.so\nlibnvidia-nvvm.so\n"

@@ -275,3 +275,27 @@ def test_usage_errors(podman, tmp_path):
         app.cmd_cp(["a", "b"])
     with pytest.raises(UsageError):
         app.cmd_stop(["--time", "soon", "x"])
+
+
+def test_registry_push_goes_only_into_the_callers_namespace(podman, tmp_path):
+    podman.images["localhost/alice/web:1.0"] = {"Labels": {OWNER_LABEL: "1001"}}
+    podman.images["localhost/bob/web:1.0"] = {"Labels": {OWNER_LABEL: "1002"}}
+    app = app_for(ALICE, podman, tmp_path, registry="registry01:5000")
+    app.cmd_registry(["push", "web:1.0"])
+    assert podman.calls[-1] == [
+        "push",
+        "--authfile",
+        "/etc/ie/ie-podman-registry-auth.json",
+        "localhost/alice/web:1.0",
+        "registry01:5000/alice/web:1.0",
+    ]
+    # another user's image, or a name with a namespace, never reaches podman push
+    podman.calls.clear()
+    for bad in (["push", "bob/web:1.0"], ["push", "localhost/bob/web:1.0"]):
+        with pytest.raises(UsageError):
+            app.cmd_registry(bad)
+    with pytest.raises(NotFound):
+        app_for(BOB, podman, tmp_path, registry="registry01:5000").cmd_registry(["push", "web:2.0"])
+    assert podman.calls == []
+    with pytest.raises(Refused):
+        app_for(ALICE, podman, tmp_path).cmd_registry(["push", "web:1.0"])  # no registry here

@@ -285,3 +285,22 @@ def test_config_is_checked():
         config.from_dict({"default_vcpus": "1"})
     with pytest.raises(SetupError):
         config.from_dict({"interface": {"type": "direct"}})
+
+
+def test_host_limits_count_every_students_vms(env):
+    env["cfg"] = config.from_dict(
+        {
+            "templates_dir": env["cfg"].templates_dir,
+            "images_dir": env["cfg"].images_dir,
+            "run_dir": env["cfg"].run_dir,
+            "audit_log": env["cfg"].audit_log,
+            "host_limits": {"vms": 2, "vcpus": 8, "memory_mib": 8192, "disk_gib": 100},
+        }
+    )
+    run(env, ALICE, ["define", "a", "--template", "tiny"])
+    run(env, BOB, ["define", "b", "--template", "tiny"])
+    with pytest.raises(QuotaExceeded, match="this server"):
+        run(env, ALICE, ["define", "c", "--template", "tiny"])
+    # a domain libvirt has that is not a student's does not count
+    env["virt"].domains["admin-vm"] = "<domain><name>admin-vm</name><vcpu>64</vcpu></domain>"
+    run(env, ALICE, ["edit", "a", "--vcpus", "2"])
