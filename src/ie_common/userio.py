@@ -41,45 +41,58 @@ def drop_privileges(caller: Caller) -> None:
     os.umask(0o022)
 
 
-def as_user(caller: Caller, fn: Callable[[], None]) -> None:
-    """Run ``fn`` in a child process with the caller's privileges.
+def output_as_user(caller: Caller, produce: Callable[[BinaryIO], None]) -> bytes:
+    """Run ``produce(out)`` in a child with the caller's privileges; what it
+    writes to ``out`` is returned.
 
-    An :class:`IeError` raised in the child comes back to the parent
-    (message and class name through a pipe); any other failure is reported
-    as the child's exit status.
+    The parent reads the output while the child runs (a child that writes
+    more than a pipe holds never blocks). An :class:`IeError` raised in the
+    child comes back with its class and message; an ``OSError`` comes back
+    as a usage error naming the file; anything else as the exit status.
     """
-    read_fd, write_fd = os.pipe()
+    data_r, data_w = os.pipe()
+    report_r, report_w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
-        os.close(read_fd)
+        os.close(data_r)
+        os.close(report_r)
         status = 0
         try:
             drop_privileges(caller)
-            fn()
+            with os.fdopen(data_w, "wb") as out:
+                produce(out)
         except IeError as exc:
-            os.write(write_fd, f"{type(exc).__name__}\n{exc.message}\n{exc.hint or ''}".encode())
+            os.write(report_w, f"{type(exc).__name__}\n{exc.message}\n{exc.hint or ''}".encode())
             status = 1
         except OSError as exc:
             report = f"UsageError\n{exc.strerror or exc}: {exc.filename or ''}\n"
-            os.write(write_fd, report.encode())
+            os.write(report_w, report.encode())
             status = 1
         except BaseException:
             status = 2
         finally:
             os._exit(status)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as fh:
+    os.close(data_w)
+    os.close(report_w)
+    with os.fdopen(data_r, "rb") as fh:
+        data = fh.read()
+    with os.fdopen(report_r, "rb") as fh:
         report = fh.read().decode(errors="replace")
     _, wait_status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(wait_status)
     if code == 0:
-        return
+        return data
     if report:
         kind, _, rest = report.partition("\n")
         message, _, hint = rest.partition("\n")
         cls = {"Refused": Refused, "UsageError": UsageError}.get(kind, IeError)
         raise cls(message, hint or None)
     raise IeError(f"a step run as {caller.name} failed (status {code})")
+
+
+def as_user(caller: Caller, fn: Callable[[], None]) -> None:
+    """Run ``fn`` in a child process with the caller's privileges."""
+    output_as_user(caller, lambda _out: fn())
 
 
 def run_as_user(
@@ -119,9 +132,8 @@ def resolve_in_home(caller: Caller, path: str, cwd: str) -> str:
     Resolved in a child with the caller's privileges (so a directory the
     caller cannot enter cannot be probed) and required to exist.
     """
-    read_fd, write_fd = os.pipe()
 
-    def resolve() -> None:
+    def resolve(out: BinaryIO) -> None:
         real = os.path.realpath(os.path.join(cwd, path))
         home = os.path.realpath(caller.home)
         if not os.path.exists(real):
@@ -129,40 +141,19 @@ def resolve_in_home(caller: Caller, path: str, cwd: str) -> str:
         _check_inside(real, home)
         if not os.access(real, os.R_OK | os.X_OK if os.path.isdir(real) else os.R_OK):
             raise Refused(f"you cannot read {path}")
-        os.write(write_fd, real.encode())
+        out.write(real.encode())
 
-    try:
-        as_user(caller, resolve)
-    finally:
-        os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as fh:
-        return fh.read().decode()
+    return output_as_user(caller, resolve).decode()
 
 
 def tar_from_user(caller: Caller, source: str, arcname: str, cwd: str) -> bytes:
     """A tar archive of ``source`` (file or directory), read as the caller."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        status = 0
-        try:
-            drop_privileges(caller)
-            with os.fdopen(write_fd, "wb") as out, tarfile.open(fileobj=out, mode="w|") as tar:
-                tar.add(os.path.join(cwd, source), arcname=arcname, recursive=True)
-        except BaseException:
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as fh:
-        data = fh.read()
-    _, wait_status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(wait_status) != 0:
-        raise UsageError(
-            f"cannot read {source}", "check that it exists and that you can read all of it"
-        )
-    return data
+
+    def archive(out: BinaryIO) -> None:
+        with tarfile.open(fileobj=out, mode="w|") as tar:
+            tar.add(os.path.join(cwd, source), arcname=arcname, recursive=True)
+
+    return output_as_user(caller, archive)
 
 
 def extract_safely(data: bytes, dest: str, rename_to: str | None = None) -> None:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from ie_common import audit, userio
+from ie_common import audit, output, userio
 from ie_common.errors import (
     EXIT_OK,
     IeError,
@@ -53,6 +53,7 @@ commands:
   ps         list your containers (--all includes stopped ones)
   registry   push IMAGE to the department registry; search [IMAGE] lists it
   rm         delete one of your containers
+  rmi        delete one of your images (or one of its tags)
   run        create and start a container (--ip, --gpu, --name ...)
   sif        convert one of your images to an Apptainer SIF in your home
   start      start one of your containers
@@ -291,6 +292,20 @@ class App:
             freed = self.release(full)
             self.audit("rm", name, "ok", f"released={','.join(freed)}")
             self.say(name)
+        return EXIT_OK
+
+    def cmd_rmi(self, args: list[str]) -> int:
+        parsed = policy.parse_options(args, NAMES_ONLY, stop_at_first_positional=False)
+        if not parsed.positionals:
+            raise UsageError("rmi needs at least one IMAGE[:TAG] of yours")
+        refs = [self.own_image(text)[0] for text in parsed.positionals]
+        for text, ref in zip(parsed.positionals, refs, strict=True):
+            # Podman removes only this name when the image has others, and
+            # refuses while a container uses it: no --force, so a student's
+            # containers never lose their image (or address lease) this way.
+            self.podman.run(["rmi", ref])
+            self.audit("rmi", text, "ok")
+            self.say(text)
         return EXIT_OK
 
     def cmd_logs(self, args: list[str]) -> int:
@@ -667,15 +682,9 @@ class App:
 
     def table(self, parsed: policy.Parsed, rows: list[dict[str, Any]], columns: list[str]) -> None:
         fmt = parsed.values.get("format")
-        if fmt == "json":
-            self.say(json.dumps(rows, indent=2))
-            return
-        if fmt not in (None, "table"):
+        if fmt not in (None, "table", "json"):
             raise UsageError("--format takes json or table")
-        widths = {c: max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in columns}
-        self.say("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
-        for r in rows:
-            self.say("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns).rstrip())
+        self.say(output.render(rows, columns, str(fmt or "table")))
 
     def say(self, line: str) -> None:
         print(line, flush=True)
@@ -751,6 +760,7 @@ COMMANDS: dict[str, tuple[Callable[[App, list[str]], int], tuple[policy.Option, 
     "ps": (App.cmd_ps, PS, "ps [--all] [--format json]"),
     "registry": (App.cmd_registry, FORMAT_ONLY, "registry push IMAGE[:TAG] | search [IMAGE]"),
     "rm": (App.cmd_rm, RM, "rm [--force] NAME [NAME ...]"),
+    "rmi": (App.cmd_rmi, NAMES_ONLY, "rmi IMAGE[:TAG] [IMAGE[:TAG] ...]"),
     "run": (App.cmd_run, RUN, "run [OPTIONS] IMAGE [COMMAND [ARG ...]]"),
     "sif": (App.cmd_sif, SIF, "sif [--force] IMAGE [OUTPUT.sif]"),
     "start": (App.cmd_start, NAMES_ONLY, "start NAME [NAME ...]"),

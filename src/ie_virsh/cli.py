@@ -8,14 +8,13 @@ in the domain's libvirt metadata is the caller's UID.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
 import time
-from typing import Any
+from typing import Any, BinaryIO
 
-from ie_common import audit, naming, userio
+from ie_common import audit, naming, output, userio
 from ie_common.errors import EXIT_OK, IeError, NotFound, QuotaExceeded, Refused, UsageError
 from ie_common.identity import Caller, from_sudo
 from ie_virsh import __version__, backend, config, domxml
@@ -84,33 +83,18 @@ class App:
     def check_limits(self, vcpus: int, memory_mib: int, disk_gib: int, replacing: str = "") -> None:
         lim = self.cfg.limits_for(self.caller.name)
         others = [d for d in self.mine() if d["name"] != replacing]
-        new_count = len(others) + 1
-        checks = [
-            ("VMs", new_count, lim.vms),
-            ("vCPUs", sum(d["vcpus"] for d in others) + vcpus, lim.vcpus),
-            ("MiB of memory", sum(d["memory_mib"] for d in others) + memory_mib, lim.memory_mib),
-            ("GiB of disk", sum(d["disk_gib"] for d in others) + disk_gib, lim.disk_gib),
-        ]
-        for what, total, limit in checks:
-            if total > limit:
-                raise QuotaExceeded(
-                    f"that would make {total} {what} in all; your limit is {limit}",
-                    "shrink or undefine a VM you no longer need, or ask the admins",
-                )
-        host = self.cfg.host_limits
+        new = {"vcpus": vcpus, "memory_mib": memory_mib, "disk_gib": disk_gib}
+        for what, total, limit in _over_limits(others, new, lim):
+            raise QuotaExceeded(
+                f"that would make {total} {what} in all; your limit is {limit}",
+                "shrink or undefine a VM you no longer need, or ask the admins",
+            )
         everyone = [d for d in self.all_owned() if d["name"] != replacing]
-        host_checks = [
-            ("VMs", len(everyone) + 1, host.vms),
-            ("vCPUs", sum(d["vcpus"] for d in everyone) + vcpus, host.vcpus),
-            ("MiB of memory", sum(d["memory_mib"] for d in everyone) + memory_mib, host.memory_mib),
-            ("GiB of disk", sum(d["disk_gib"] for d in everyone) + disk_gib, host.disk_gib),
-        ]
-        for what, total, limit in host_checks:
-            if total > limit:
-                raise QuotaExceeded(
-                    f"this server would have {total} {what} of student VMs; its limit is {limit}",
-                    "use another general server, or ask the admins",
-                )
+        for what, total, limit in _over_limits(everyone, new, self.cfg.host_limits):
+            raise QuotaExceeded(
+                f"this server would have {total} {what} of student VMs; its limit is {limit}",
+                "use another general server, or ask the admins",
+            )
 
     def all_owned(self) -> list[dict]:
         """Every student's VMs on this host (domains with an ie-virsh owner)."""
@@ -139,6 +123,12 @@ class App:
         if name not in self.templates():
             raise NotFound(f"there is no template {name!r}", "ie-virsh templates lists them")
         return os.path.join(self.cfg.templates_dir, name + TEMPLATE_SUFFIX)
+
+    def spec(self, full: str, **values: Any) -> domxml.Spec:
+        """A domain of the caller's: the owner always comes from the caller."""
+        return domxml.Spec(
+            name=full, owner_uid=self.caller.uid, owner_user=self.caller.name, **values
+        )
 
     def gdb_dir(self) -> str:
         return os.path.join(self.cfg.run_dir, naming.encode_user(self.caller.name))
@@ -178,10 +168,8 @@ class App:
         overlay = os.path.join(self.cfg.images_dir, full + ".qcow2")
         if os.path.lexists(overlay):
             raise Refused(f"a disk for {name!r} is left over; ask the admins to remove {overlay}")
-        spec = domxml.Spec(
-            name=full,
-            owner_uid=self.caller.uid,
-            owner_user=self.caller.name,
+        spec = self.spec(
+            full,
             vcpus=vcpus,
             memory_mib=memory,
             disk_path=overlay,
@@ -206,21 +194,14 @@ class App:
         return EXIT_OK
 
     def read_user_xml(self, path: str) -> dict:
-        data: dict[str, str] = {}
-        read_fd, write_fd = os.pipe()
+        """The student's XML file, read with the student's own rights (1 MB at most)."""
 
-        def read() -> None:
-            with open(os.path.join(self.cwd, path), encoding="utf-8") as fh:
-                text = fh.read(1_000_000)
-            os.write(write_fd, text.encode())
+        def read(out: BinaryIO) -> None:
+            with open(os.path.join(self.cwd, path), "rb") as fh:
+                out.write(fh.read(1_000_000))
 
-        try:
-            userio.as_user(self.caller, read)
-        finally:
-            os.close(write_fd)
-        with os.fdopen(read_fd, "rb") as fh:
-            data["text"] = fh.read().decode()
-        return domxml.from_user_xml(data["text"])
+        text = userio.output_as_user(self.caller, read).decode("utf-8", errors="replace")
+        return domxml.from_user_xml(text)
 
     def cmd_undefine(self, a: argparse.Namespace) -> int:
         full, info = self.own(a.name)
@@ -322,10 +303,8 @@ class App:
             raise UsageError("vCPUs must be 1 or more and memory 64 MiB or more")
         self.check_limits(vcpus, memory, info["disk_gib"], replacing=full)
         iface = info["interfaces"][0] if info["interfaces"] else {}
-        spec = domxml.Spec(
-            name=full,
-            owner_uid=self.caller.uid,
-            owner_user=self.caller.name,
+        spec = self.spec(
+            full,
             vcpus=vcpus,
             memory_mib=memory,
             disk_path=info["disks"][0],
@@ -374,16 +353,25 @@ class App:
     # -- helpers ------------------------------------------------------------------
 
     def table(self, a: argparse.Namespace, rows: list[dict], columns: list[str]) -> None:
-        if getattr(a, "format", "table") == "json":
-            print(json.dumps(rows, indent=2))
-            return
-        widths = {c: max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in columns}
-        print("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
-        for r in rows:
-            print("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns).rstrip())
+        print(output.render(rows, columns, getattr(a, "format", "table")))
 
     def audit(self, command: str, target: str, outcome: str, detail: str = "") -> None:
         audit.record(self.cfg.audit_log, self.caller, command, target, outcome, detail, "ie-virsh")
+
+
+def _over_limits(existing: list[dict], new: dict, limits: config.Limits) -> list[tuple]:
+    """(what, total, limit) for each limit ``existing`` plus ``new`` would pass."""
+    totals = [
+        ("VMs", len(existing) + 1, limits.vms),
+        ("vCPUs", sum(d["vcpus"] for d in existing) + new["vcpus"], limits.vcpus),
+        (
+            "MiB of memory",
+            sum(d["memory_mib"] for d in existing) + new["memory_mib"],
+            limits.memory_mib,
+        ),
+        ("GiB of disk", sum(d["disk_gib"] for d in existing) + new["disk_gib"], limits.disk_gib),
+    ]
+    return [t for t in totals if t[1] > t[2]]
 
 
 def parser() -> Usage:

@@ -2,12 +2,10 @@
 
 import json
 
-import testinfra
 import yaml
+from students import GS01, GS02
 
 testinfra_hosts = ["podman://ctr-gs01"]
-GS01 = testinfra.get_host("podman://ctr-gs01")
-GS02 = testinfra.get_host("podman://ctr-gs02")
 
 
 def test_no_gpu_host_gets_nothing_and_ie_podman_knows():

@@ -9,11 +9,9 @@ import json
 import shlex
 
 import pytest
-import testinfra
+from students import GS01, GS02, as_user, ok, wrapper
 
 testinfra_hosts = ["podman://ctr-gs01"]
-GS01 = testinfra.get_host("podman://ctr-gs01")
-GS02 = testinfra.get_host("podman://ctr-gs02")
 AUDIT = "/var/log/ie-podman/audit.log"
 
 CONTAINERFILE = """\
@@ -25,19 +23,8 @@ CMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
 """
 
 
-def as_user(user, command):
-    """Run a shell command as ``user`` in their home directory."""
-    inner = f"cd ~ && {command}"
-    return GS01.run(f"runuser -u {user} -- bash -c {shlex.quote(inner)}")
-
-
 def iep(user, args):
-    return as_user(user, f"sudo -n ie-podman {args}")
-
-
-def ok(result):
-    assert result.rc == 0, result.stderr
-    return result.stdout
+    return wrapper("ie-podman", user, args)
 
 
 def podman_state(full_name):
@@ -109,6 +96,7 @@ def test_each_student_lists_only_their_own_containers():
         "cp alice_web:/www/index.html stolen.html",
         "run --name x localhost/alice/web:latest",
         "sif web",
+        "rmi web",
     ],
 )
 def test_cross_user_actions_are_refused_and_change_nothing(command):
@@ -241,6 +229,15 @@ def test_quota_stops_the_next_container():
     assert result.rc == 5 and "your limit" in result.stderr
     assert GS01.run("podman container exists bob_three").rc == 1
     ok(iep("bob", "rm --force two"))
+
+
+def test_a_student_removes_her_own_image_and_only_that():
+    make_context("alice", "scratch-copy")
+    ok(iep("alice", "build --tag scratch ctx"))
+    assert ok(iep("alice", "rmi scratch")).strip() == "scratch"
+    images = [i["image"] for i in json.loads(ok(iep("alice", "images --format json")))]
+    assert "scratch:latest" not in images and "web:latest" in images
+    assert json.loads(ok(iep("bob", "images --format json")))[0]["image"] == "site:latest"
 
 
 def test_rm_gives_the_address_back():

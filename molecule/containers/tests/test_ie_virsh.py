@@ -9,10 +9,9 @@ import json
 import shlex
 
 import pytest
-import testinfra
+from students import GS01, as_user, ok, wrapper
 
 testinfra_hosts = ["podman://ctr-gs01"]
-GS01 = testinfra.get_host("podman://ctr-gs01")
 TEMPLATES = "/var/lib/ie-virsh/templates"
 IMAGES = "/var/lib/ie-virsh/images"
 CONNECT = (
@@ -21,18 +20,8 @@ CONNECT = (
 )
 
 
-def as_user(user, command):
-    inner = f"cd ~ && {command}"
-    return GS01.run(f"runuser -u {user} -- bash -c {shlex.quote(inner)}")
-
-
 def iev(user, args):
-    return as_user(user, f"sudo -n ie-virsh {args}")
-
-
-def ok(result):
-    assert result.rc == 0, result.stderr
-    return result.stdout
+    return wrapper("ie-virsh", user, args)
 
 
 def state(domain):

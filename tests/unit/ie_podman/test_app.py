@@ -299,3 +299,43 @@ def test_registry_push_goes_only_into_the_callers_namespace(podman, tmp_path):
     assert podman.calls == []
     with pytest.raises(Refused):
         app_for(ALICE, podman, tmp_path).cmd_registry(["push", "web:1.0"])  # no registry here
+
+
+def test_rmi_removes_only_the_callers_own_image_by_its_namespaced_name(podman, tmp_path):
+    from ie_podman import naming
+
+    mine = naming.image_ref("alice", "web:latest")
+    bobs = naming.image_ref("bob", "web:latest")
+    podman.images[mine] = {"Labels": {OWNER_LABEL: "1001"}}
+    podman.images[bobs] = {"Labels": {OWNER_LABEL: "1002"}}
+    # an image under alice's prefix that bob labelled is not hers
+    podman.images[naming.image_ref("alice", "trap:latest")] = {"Labels": {OWNER_LABEL: "1002"}}
+    alice = app_for(ALICE, podman, tmp_path)
+    for other in ("trap", bobs, "bob/web"):
+        with pytest.raises((NotFound, Refused, UsageError)):
+            alice.cmd_rmi([other])
+    # one bad name among good ones: nothing is removed
+    with pytest.raises(NotFound):
+        alice.cmd_rmi(["web", "trap"])
+    assert podman.calls == []
+    assert alice.cmd_rmi(["web"]) == 0
+    assert podman.calls == [["rmi", mine]]
+    with pytest.raises(UsageError):
+        alice.cmd_rmi([])
+    # no --force: Podman would remove the student's containers with the image
+    with pytest.raises((UsageError, Refused)):
+        alice.cmd_rmi(["--force", "web"])
+    assert podman.calls == [["rmi", mine]]
+
+
+def test_lists_as_a_table_or_as_json(podman, tmp_path, capsys):
+    podman.add_container("alice_web", 1001)
+    app = app_for(ALICE, podman, tmp_path)
+    assert app.cmd_ps(["--all", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == ["web"]
+    assert app.cmd_ps(["--all"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[0] == "NAME" and table[1].split()[0] == "web"
+    with pytest.raises(UsageError):
+        app.cmd_ps(["--format", "yaml"])
