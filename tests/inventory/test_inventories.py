@@ -66,7 +66,20 @@ def test_monitors_are_an_odd_number_for_quorum(production):
 
 
 def test_lab_has_the_same_groups_and_hosts_as_production(production, lab):
-    assert groups(lab) == groups(production)
+    # plus the one lab-only host: the directory that stands in for the
+    # department's (production has none of its own)
+    lab_groups = groups(lab)
+    assert lab_groups.pop("ldap_servers") == {"ldap01"}
+    lab_groups["all"] = lab_groups.get("all", set()) - {"ldap01"}
+    assert lab_groups == groups(production) | {"all": groups(production).get("all", set())}
+    assert "ldap_servers" not in groups(production)
+
+
+def test_every_host_but_the_directory_is_an_identity_client(production, lab):
+    for inv in (production, lab):
+        g = groups(inv)
+        everyone = g["general_servers"] | g["storage_servers"] | g["backup_server"] | g["registry"]
+        assert g["identity_clients"] == everyone
 
 
 @pytest.mark.parametrize("name", ["production", "lab"])
@@ -74,7 +87,7 @@ def test_every_host_has_a_unique_cluster_address(name, production, lab):
     inv = {"production": production, "lab": lab}[name]
     hostvars = inv["_meta"]["hostvars"]
     addresses = [hostvars[h]["cluster_address"] for h in hostvars]
-    assert len(addresses) == len(set(addresses)) == 8
+    assert len(addresses) == len(set(addresses)) == {"production": 8, "lab": 9}[name]
 
 
 def test_lab_hosts_are_containers_on_the_lab_network(lab):

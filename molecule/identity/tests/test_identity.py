@@ -1,0 +1,86 @@
+"""Department accounts through SSSD against the lab's real slapd: the same
+IDs on every client, logins where the access rules allow them, homes on
+first login, sudo for admins only, and LDAP only over verified TLS."""
+
+import testinfra
+
+testinfra_hosts = ["podman://id-gs01"]
+GS01 = testinfra.get_host("podman://id-gs01")
+ST01 = testinfra.get_host("podman://id-st01")
+LDAP = testinfra.get_host("podman://id-ldap01")
+BIND = "-D cn=sssd,ou=services,dc=ie,dc=lab -w molecule-not-a-secret-bind"
+
+
+def test_the_same_ids_on_both_clients():
+    for user, uid, gid in (("student1", 3101, 3000), ("admin1", 3201, 3001)):
+        entries = {h.check_output(f"getent passwd {user}") for h in (GS01, ST01)}
+        assert len(entries) == 1
+        fields = entries.pop().split(":")
+        assert fields[2:4] == [str(uid), str(gid)] and fields[5] == f"/home/{user}"
+    for host in (GS01, ST01):
+        assert set(host.check_output("id -Gn admin1").split()) == {"staff", "ieadmin"}
+        assert host.check_output("getent group students").split(":")[2] == "3000"
+
+
+def test_no_enumeration_and_no_root_from_the_directory():
+    # enumerate = false: `getent passwd` lists local accounts only
+    assert "student1" not in GS01.check_output("getent passwd")
+    assert GS01.check_output("getent passwd root").startswith("root:x:0:0:")
+
+
+def test_a_student_logs_in_and_lands_in_a_new_owner_only_home():
+    GS01.run("rm -rf /home/student1")
+    result = GS01.run("su - student1 -c 'pwd; id -un; stat -c %U:%a .'")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.split() == ["/home/student1", "student1", "student1:700"]
+
+
+def test_access_rules_say_who_may_log_in_where():
+    # students: general servers only; the staff member in no login group: nowhere
+    assert GS01.run("sssctl user-checks -a acct student1").rc == 0
+    for host, user in ((ST01, "student1"), (GS01, "visitor"), (ST01, "visitor")):
+        check = host.run(f"sssctl user-checks -a acct {user}")
+        assert "Permission denied" in check.stdout + check.stderr, (user, check.stdout)
+        assert host.run(f"su - {user} -c true").rc != 0
+    # admins everywhere
+    assert ST01.run("su - admin1 -c true").rc == 0
+
+
+def test_password_login_through_pam():
+    ok = GS01.run("echo student1-molecule-pw | sssctl user-checks -a auth student1")
+    assert "pam_authenticate for user [student1]: Success" in ok.stdout + ok.stderr
+    bad = GS01.run("echo wrong-password | sssctl user-checks -a auth student1")
+    assert "Success" not in bad.stdout.split("pam_authenticate")[-1]
+
+
+def test_admins_get_sudo_students_do_not():
+    assert "(ALL" in GS01.check_output("sudo -l -U admin1")
+    student = GS01.run("sudo -l -U student1")
+    assert "(ALL" not in student.stdout and "not allowed" in student.stdout
+
+
+def test_the_directory_speaks_only_verified_tls():
+    # the client's LDAP tools trust the lab CA (ldap.conf) and StartTLS works
+    assert GS01.check_output(f"ldapwhoami -x -ZZ -H ldap://id-ldap01 {BIND}").startswith(
+        "dn:cn=sssd"
+    )
+    # without TLS a simple bind is refused by the server
+    plain = GS01.run(f"ldapwhoami -x -H ldap://id-ldap01 {BIND}")
+    assert plain.rc != 0 and "Confidentiality required" in plain.stderr
+    # a client without the CA does not trust the server
+    untrusted = GS01.run(f"LDAPTLS_CACERT=/dev/null ldapwhoami -x -ZZ -H ldap://id-ldap01 {BIND}")
+    assert untrusted.rc != 0
+    # anonymous readers see nothing
+    anon = GS01.run("ldapsearch -x -ZZ -H ldap://id-ldap01 -b dc=ie,dc=lab uid=student1 uid")
+    assert "uid: student1" not in anon.stdout
+
+
+def test_secrets_are_root_only():
+    for host in (GS01, ST01):
+        conf = host.file("/etc/sssd/sssd.conf")
+        # root:root 0640 is what sssd.service sets at each start
+        assert conf.mode == 0o640 and (conf.user, conf.group) == ("root", "root")
+        assert host.run("runuser -u student1 -- cat /etc/sssd/sssd.conf").rc != 0
+    key = LDAP.file("/etc/ldap/tls/slapd.key")
+    assert key.mode == 0o640 and key.group == "openldap"
+    assert LDAP.file("/etc/ldap/tls/ca.key").mode == 0o600
