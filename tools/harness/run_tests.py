@@ -3,24 +3,42 @@
 
 Steps, in order: ruff, yamllint, ansible-lint (production profile), pytest,
 ansible-test sanity, the playbook syntax and inventory checks, then every
-Molecule scenario (roles/*/molecule/* and molecule/*). Each step's output
-streams to the terminal as it runs. Exit status 1 if any step failed.
+Molecule scenario (roles/*/molecule/* and molecule/*). Exit status 1 if any
+step failed.
 
-    run_tests.py [--only lint|unit|sanity|molecule] [--role R] [--scenario S]
+The quick steps run one after another, their output streaming as they run.
+The Molecule scenarios run --jobs at a time (default: 2 where the machine has
+two or more cores): each scenario has its own containers, network and subnet,
+and most of a scenario's time is spent waiting (apt, daemons starting, Ceph
+settling), so two at once on two cores take little more than the longer of
+the two. Each scenario's output goes to .test-logs/<scenario>.log and is
+printed whole when the scenario ends, so the log reads one scenario at a time.
+The longest scenarios start first: by the durations of the last run on this
+machine (.test-logs/durations.json), else those measured in CI
+(tools/harness/durations.json), else by the number of containers.
+
+    run_tests.py [--only lint|unit|sanity|molecule] [--role R] [--scenario S] [--jobs N]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTION = ROOT / "collections" / "ansible_collections" / "ie" / "cluster"
+LOGS = ROOT / ".test-logs"
+DURATIONS = LOGS / "durations.json"
+CI_DURATIONS = Path(__file__).with_name("durations.json")
 
 
 @dataclass
@@ -29,6 +47,7 @@ class Step:
     name: str
     argv: list[str]
     cwd: Path = ROOT
+    containers: int = 0
 
 
 def lint_steps() -> list[Step]:
@@ -87,6 +106,7 @@ def scenarios(role: str = "", scenario: str = "") -> list[Step]:
             f"molecule {name}/{real.name}",
             ["molecule", "test", "-s", real.name],
             project,
+            mol.read_text().count("\n  - name:"),
         )
     return sorted(found.values(), key=lambda s: (s.cwd != ROOT, str(s.cwd), s.name))
 
@@ -105,14 +125,103 @@ def run(step: Step) -> tuple[bool, float]:
     return rc == 0, time.monotonic() - start
 
 
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def log_name(step: Step) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", step.name.removeprefix("molecule ")) + ".log"
+
+
+def longest_first(steps: list[Step], known: dict[str, float]) -> list[Step]:
+    """Known durations first, longest first; then the rest by container count."""
+    return sorted(
+        steps,
+        key=lambda s: (s.name not in known, -known.get(s.name, 0.0), -s.containers, s.name),
+    )
+
+
+def read_durations(path: Path) -> dict[str, float]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: float(v) for k, v in data.items() if isinstance(v, int | float)}
+
+
+def load_durations() -> dict[str, float]:
+    return read_durations(CI_DURATIONS) | read_durations(DURATIONS)
+
+
+def run_logged(step: Step, lock: threading.Lock) -> tuple[bool, float]:
+    """Run one step with its output in a log file; print the log when it ends."""
+    LOGS.mkdir(exist_ok=True)
+    log = LOGS / log_name(step)
+    with lock:
+        say(f"started  {step.name}  (log: {log.relative_to(ROOT)})")
+    start = time.monotonic()
+    with log.open("w") as out:
+        try:
+            rc = subprocess.call(  # noqa: S603
+                step.argv, cwd=step.cwd, env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT
+            )
+        except FileNotFoundError as exc:
+            out.write(f"{step.name}: {exc}\n")
+            rc = 127
+    seconds = time.monotonic() - start
+    with lock:
+        print(
+            f"\n==> {step.name}: {' '.join(step.argv)}  (in {step.cwd.relative_to(ROOT) or '.'})",
+            flush=True,
+        )
+        sys.stdout.write(log.read_text(errors="replace"))
+        say(f"{'passed' if rc == 0 else 'FAILED'}  {step.name}  ({seconds:.0f} s)")
+    return rc == 0, seconds
+
+
+def run_parallel(steps: list[Step], jobs: int) -> list[tuple[Step, bool, float]]:
+    lock = threading.Lock()
+    done: dict[str, tuple[bool, float]] = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pending = {pool.submit(run_logged, step, lock): step for step in steps}
+        while pending:
+            finished, _ = wait(pending, timeout=300, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                done[pending.pop(fut).name] = fut.result()
+            if not finished:
+                with lock:
+                    running = ", ".join(sorted(s.name for s in pending.values()))
+                    say(f"still running or queued: {running}")
+    known = read_durations(DURATIONS)
+    known.update({name: round(sec, 1) for name, (ok, sec) in done.items() if ok})
+    DURATIONS.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
+    return [(s, *done[s.name]) for s in steps]
+
+
+def default_jobs() -> int:
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["lint", "unit", "sanity", "molecule"])
     parser.add_argument("--role", default="", help="one role's scenarios (cluster: molecule/)")
     parser.add_argument("--scenario", default="", help="only scenarios with this name")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=int(os.environ.get("IE_TEST_JOBS", default_jobs())),
+        help="Molecule scenarios at once (default: $IE_TEST_JOBS, else 2 on two or more cores)",
+    )
     args = parser.parse_args()
 
+    if args.jobs < 1:
+        print(f"--jobs must be 1 or more, not {args.jobs}", file=sys.stderr)
+        return 2
     steps: list[Step] = []
+    mol: list[Step] = []
     if args.only in (None, "lint"):
         steps += lint_steps()
     if args.only in (None, "unit"):
@@ -127,13 +236,16 @@ def main() -> int:
                 file=sys.stderr,
             )
             return 2
-        steps += mol
 
     results = []
     total_start = time.monotonic()
     for step in steps:
         ok, seconds = run(step)
         results.append((step, ok, seconds))
+    if mol:
+        mol = longest_first(mol, load_durations())
+        print(f"\n==> {len(mol)} Molecule scenarios, {args.jobs} at a time", flush=True)
+        results += run_parallel(mol, args.jobs)
     total = time.monotonic() - total_start
 
     width = max(len(s.name) for s, _, _ in results)

@@ -84,3 +84,30 @@ def test_secrets_are_root_only():
     key = LDAP.file("/etc/ldap/tls/slapd.key")
     assert key.mode == 0o640 and key.group == "openldap"
     assert LDAP.file("/etc/ldap/tls/ca.key").mode == 0o600
+
+
+def test_ssh_login_with_a_key_where_the_access_rules_allow_it():
+    # The same key is authorised on both hosts, so a refusal on the storage
+    # server comes from the access rules (sshd's PAM account phase), not keys.
+    GS01.run("su - student1 -c true")  # the home exists after a first login
+    GS01.check_output(
+        "runuser -u student1 -- sh -c 'rm -rf ~/.ssh && mkdir -m 700 ~/.ssh"
+        ' && ssh-keygen -q -t ed25519 -N "" -f ~/.ssh/id_ed25519'
+        " && cp ~/.ssh/id_ed25519.pub ~/.ssh/authorized_keys'"
+    )
+    pub = GS01.check_output("cat /home/student1/.ssh/id_ed25519.pub")
+    ST01.check_output(
+        "install -d -m 700 -o student1 -g students /home/student1/.ssh"
+        f" && echo '{pub}' > /home/student1/.ssh/authorized_keys"
+        " && chown student1:students /home/student1/.ssh/authorized_keys"
+    )
+    ssh = "runuser -u student1 -- ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new"
+    assert GS01.check_output(f"{ssh} student1@10.213.7.11 'id -un; pwd'").split() == [
+        "student1",
+        "/home/student1",
+    ]
+    refused = GS01.run(f"{ssh} student1@10.213.7.21 true")
+    assert refused.rc == 255, refused.stdout + refused.stderr
+    # passwords are not accepted over SSH (keys only, base_sshd_password_authentication)
+    methods = GS01.run(f"{ssh} -o PreferredAuthentications=password student1@10.213.7.11 true")
+    assert methods.rc == 255 and "Permission denied (publickey)" in methods.stderr

@@ -1,0 +1,102 @@
+"""The test runner: scenario order, durations, scenarios run side by side."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+spec = importlib.util.spec_from_file_location("run_tests", ROOT / "tools/harness/run_tests.py")
+run_tests = importlib.util.module_from_spec(spec)
+sys.modules["run_tests"] = run_tests
+spec.loader.exec_module(run_tests)
+Step = run_tests.Step
+
+
+@pytest.fixture
+def logs(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_tests, "LOGS", tmp_path)
+    monkeypatch.setattr(run_tests, "DURATIONS", tmp_path / "durations.json")
+    monkeypatch.setattr(run_tests, "ROOT", tmp_path)
+    return tmp_path
+
+
+def step(name: str, argv: list[str], containers: int = 0) -> Step:
+    return Step("molecule", name, argv, run_tests.ROOT, containers)
+
+
+def test_known_durations_first_longest_first_then_by_containers():
+    steps = [step("a", []), step("b", [], 6), step("c", []), step("d", [], 2), step("e", [], 2)]
+    order = run_tests.longest_first(steps, {"c": 700.0, "a": 1000.0})
+    assert [s.name for s in order] == ["a", "c", "b", "d", "e"]
+
+
+def test_every_scenario_is_found_once_with_its_container_count():
+    found = run_tests.scenarios()
+    names = [s.name for s in found]
+    assert len(names) == len(set(names))
+    ceph = next(s for s in found if s.name == "molecule cluster/ceph")
+    assert ceph.containers == 6
+    assert ceph.argv == ["molecule", "test", "-s", "ceph"]
+
+
+def test_ci_durations_name_real_scenarios():
+    known = run_tests.read_durations(run_tests.CI_DURATIONS)
+    assert known
+    assert set(known) <= {s.name for s in run_tests.scenarios()}
+
+
+def test_durations_file_that_is_not_a_mapping_is_ignored(tmp_path):
+    bad = tmp_path / "d.json"
+    bad.write_text("[1, 2]")
+    assert run_tests.read_durations(bad) == {}
+    bad.write_text("{not json")
+    assert run_tests.read_durations(bad) == {}
+    bad.write_text('{"x": 3, "y": "slow"}')
+    assert run_tests.read_durations(bad) == {"x": 3.0}
+
+
+def test_parallel_runs_report_each_result_and_print_whole_logs(logs, capsys):
+    steps = [
+        step("molecule cluster/ok", ["sh", "-c", "echo first-line; sleep 0.6; echo last-line"]),
+        step("molecule cluster/bad", ["sh", "-c", "echo broken; exit 3"]),
+        step("molecule cluster/missing", ["/nonexistent/program"]),
+    ]
+    start = time.monotonic()
+    results = run_tests.run_parallel(steps, 2)
+    elapsed = time.monotonic() - start
+    assert [(s.name, ok) for s, ok, _ in results] == [
+        ("molecule cluster/ok", True),
+        ("molecule cluster/bad", False),
+        ("molecule cluster/missing", False),
+    ]
+    assert elapsed < 1.5  # the failing steps ran beside the slow one
+    out = capsys.readouterr().out
+    # each log is printed whole, not interleaved with another step's lines
+    assert "first-line\nlast-line\n" in out
+    assert "FAILED  molecule cluster/bad" in out
+    assert (logs / "cluster_bad.log").read_text() == "broken\n"
+    assert "/nonexistent/program" in (logs / "cluster_missing.log").read_text()
+    # only passed steps update the recorded durations
+    recorded = json.loads((logs / "durations.json").read_text())
+    assert set(recorded) == {"molecule cluster/ok"}
+    assert recorded["molecule cluster/ok"] >= 0.5
+
+
+def test_one_job_runs_steps_one_after_another(logs):
+    steps = [step(f"molecule s{i}", ["sh", "-c", "sleep 0.3"]) for i in range(3)]
+    start = time.monotonic()
+    results = run_tests.run_parallel(steps, 1)
+    assert all(ok for _, ok, _ in results)
+    assert time.monotonic() - start >= 0.9
+
+
+def test_jobs_below_one_is_refused(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["run_tests.py", "--only", "molecule", "--jobs", "0"])
+    assert run_tests.main() == 2
+    assert "--jobs must be 1 or more" in capsys.readouterr().err
