@@ -12,7 +12,7 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export ANSIBLE_FORCE_COLOR := false
 export PY_COLORS := 0
 
-.PHONY: help setup lab lab-destroy test lint unit sanity molecule constraints
+.PHONY: help setup lab lab-replace lab-journey lab-check-mode lab-destroy test lint unit sanity molecule constraints
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,6 +22,15 @@ setup:  ## install Debian packages, the virtualenv, the base image and the apt c
 
 lab: setup  ## create the lab containers and run site.yml against them, then print a health summary
 	@tools/lab/lab.sh up
+
+lab-replace: setup  ## replace one lab server as an admin would and check it: make lab-replace HOST=gs02
+	@tools/lab/lab.sh replace "$(HOST)"
+
+lab-journey: setup  ## a student's journey on the lab: login, ie-podman build/sif, a GPU batch job, backup and restore, ie-virsh
+	@tools/lab/lab.sh journey
+
+lab-check-mode: setup  ## site.yml --check --diff, then for real, with a changed variable (ARGS='-e x=y'): the same changed tasks?
+	@tools/lab/lab.sh fidelity $(ARGS)
 
 lab-destroy:  ## remove every lab container, the lab network and the lab fact cache
 	@tools/lab/lab.sh destroy

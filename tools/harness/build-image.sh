@@ -57,6 +57,10 @@ echo 'Acquire::http::Proxy-Auto-Detect "/usr/local/sbin/ie-apt-proxy";' \
     > "$rootfs/etc/apt/apt.conf.d/01ie-apt-proxy"
 : > "$rootfs/etc/machine-id"
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+# apt's cache_valid_time reads the lists directory's time: make it say "never
+# updated", or a container of a new image would skip `apt-get update` for an
+# hour and find no packages at all.
+touch -d @0 "$rootfs/var/lib/apt/lists"
 
 tar -C "$rootfs" -c . | podman import \
     --change 'CMD ["/sbin/init"]' \

@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# make lab / make lab-destroy. Creates the lab containers (skipping those that
-# exist), runs site.yml against inventories/lab, prints a health summary and
-# the time each phase took.
+# make lab / make lab-replace HOST=gs02 / make lab-destroy.
+#   up       creates the lab containers (skipping those that exist), runs
+#            site.yml against inventories/lab, prints a health summary;
+#   replace  replaces one server the way docs/admin-guide.md says (container
+#            destroyed and made again bare, then site.yml --limit HOST) and
+#            checks the result (tools/lab/replace.yml);
+#   journey  a student's journey end to end (tools/lab/journey.yml);
+#   fidelity runs site.yml --check --diff and then for real with the same
+#            arguments (a changed variable) and compares the changed tasks
+#            (tools/lab/check_fidelity.py); `make lab` changes it back;
+#   destroy  removes everything `up` made.
+# Each prints the time each phase took.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -28,15 +37,55 @@ converge() {
     echo "$changed" > "$log_dir/changed"
 }
 
+recreate() {  # recreate HOST: the server comes back with a bare OS
+    podman rm -f "ie-lab-$1" >/dev/null
+    # Its cached facts describe the old machine: gather them again.
+    rm -f "$ANSIBLE_CACHE_PLUGIN_CONNECTION/$1"
+    ansible-playbook -i "$inv" "${vault[@]}" tools/lab/containers.yml
+}
+
+report() {
+    echo
+    echo "Phase times:"
+    printf '  %s\n' "${phases[@]}"
+    echo "site.yml changed tasks: $(cat "$log_dir/changed")${1:-}"
+}
+
 case "${1:-up}" in
 up)
     phase "containers" ansible-playbook -i "$inv" "${vault[@]}" tools/lab/containers.yml
     phase "site.yml" converge
     phase "health summary" ansible-playbook -i "$inv" "${vault[@]}" tools/lab/health.yml
+    report " (0 on a re-run means idempotent)"
+    ;;
+replace)
+    host=${2:-}
+    if [[ -z $host ]] || ! ansible-inventory -i "$inv" "${vault[@]}" --host "$host" >/dev/null 2>&1; then
+        echo "usage: make lab-replace HOST=<a lab host, e.g. gs02>" >&2
+        exit 2
+    fi
+    if ! podman container exists "ie-lab-$host"; then
+        echo "there is no lab container ie-lab-$host to replace: run make lab first" >&2
+        exit 2
+    fi
+    check=(ansible-playbook -i "$inv" "${vault[@]}" tools/lab/replace.yml
+        -e "lab_replace_host=$host" -e "lab_replace_record=$log_dir/replace-before.json")
+    phase "record the other hosts" "${check[@]}" --tags before
+    phase "recreate $host bare" recreate "$host"
+    phase "site.yml --limit $host" converge --limit "$host"
+    phase "check the replacement" "${check[@]}" --tags after
+    report " (on $host)"
+    ;;
+journey)
+    phase "a student's journey" ansible-playbook -i "$inv" "${vault[@]}" tools/lab/journey.yml
     echo
-    echo "Phase times:"
     printf '  %s\n' "${phases[@]}"
-    echo "site.yml changed tasks: $(cat "$log_dir/changed") (0 on a re-run means idempotent)"
+    ;;
+fidelity)
+    shift
+    (($#)) || set -- -e base_sshd_max_auth_tries=5 -e slurm_controller_priority_weight_age=2000 \
+        -e ie_podman_reclaim_after=86400
+    python3 tools/lab/check_fidelity.py "$@"
     ;;
 destroy)
     containers=$(podman ps -a --filter label=ie-cluster=lab --format '{{.Names}}')
@@ -46,7 +95,7 @@ destroy)
     echo "lab removed"
     ;;
 *)
-    echo "usage: $0 up|destroy" >&2
+    echo "usage: $0 up|replace HOST|journey|fidelity [ansible-playbook args]|destroy" >&2
     exit 2
     ;;
 esac
