@@ -111,11 +111,15 @@ def scenarios(role: str = "", scenario: str = "") -> list[Step]:
     return sorted(found.values(), key=lambda s: (s.cwd != ROOT, str(s.cwd), s.name))
 
 
-def run(step: Step) -> tuple[bool, float]:
+def banner(step: Step) -> None:
     print(
         f"\n==> {step.name}: {' '.join(step.argv)}  (in {step.cwd.relative_to(ROOT) or '.'})",
         flush=True,
     )
+
+
+def run(step: Step) -> tuple[bool, float]:
+    banner(step)
     start = time.monotonic()
     try:
         rc = subprocess.call(step.argv, cwd=step.cwd, env=os.environ.copy())  # noqa: S603
@@ -172,10 +176,7 @@ def run_logged(step: Step, lock: threading.Lock) -> tuple[bool, float]:
             rc = 127
     seconds = time.monotonic() - start
     with lock:
-        print(
-            f"\n==> {step.name}: {' '.join(step.argv)}  (in {step.cwd.relative_to(ROOT) or '.'})",
-            flush=True,
-        )
+        banner(step)
         sys.stdout.write(log.read_text(errors="replace"))
         say(f"{'passed' if rc == 0 else 'FAILED'}  {step.name}  ({seconds:.0f} s)")
     return rc == 0, seconds

@@ -2,14 +2,15 @@
 """Check mode fidelity on the lab: does `site.yml --check --diff` report the
 changed tasks that the real run then makes?
 
-Runs site.yml twice against inventories/lab with the same arguments (for
-example a changed variable, `-e base_sshd_max_auth_tries=5`): first with
---check --diff, then for real. Both runs are read through Ansible's JSON
-callback; the script prints, per host, each task that changed in one run and
-not in the other, and exits 1 if there is any. The real run leaves the
+Runs ansible-playbook twice with the same arguments (tools/lab/lab.sh gives
+the lab's inventory and vault, site.yml and a changed variable, for example
+`-e base_sshd_max_auth_tries=5`): first with --check --diff, then for real.
+Both runs are read through Ansible's JSON callback; the script prints, per
+host, each task that changed in one run and not in the other, and exits 1
+if there is any. The real run leaves the
 change in place: `make lab` puts the inventory's values back.
 
-    check_fidelity.py [ansible-playbook arguments...]
+    check_fidelity.py ansible-playbook-arguments...
 """
 
 from __future__ import annotations
@@ -22,13 +23,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAB = [
-    "-i",
-    "inventories/lab",
-    "--vault-password-file",
-    "inventories/lab-vault-password.LAB-ONLY-NOT-SECRET",
-]
-
 Change = tuple[str, str, str]  # host, task file:line, task name
 
 
@@ -64,7 +58,7 @@ def run(args: list[str], log: Path) -> tuple[int, dict, float]:
     start = time.monotonic()
     with log.open("w") as out:
         rc = subprocess.call(  # noqa: S603 - ansible-playbook of the virtualenv on PATH
-            ["ansible-playbook", *LAB, "site.yml", *args],  # noqa: S607
+            ["ansible-playbook", *args],  # noqa: S607
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -94,7 +88,7 @@ def read_report(text: str) -> dict:
 def main(argv: list[str]) -> int:
     logs = ROOT / ".cache" / "lab"
     logs.mkdir(parents=True, exist_ok=True)
-    rc, check_report, check_s = run(["--check", "--diff", *argv], logs / "fidelity-check.json")
+    rc, check_report, check_s = run([*argv, "--check", "--diff"], logs / "fidelity-check.json")
     if rc != 0 or not check_report:
         print(f"the check-mode run failed (exit {rc}); see {logs / 'fidelity-check.json'}")
         return 1

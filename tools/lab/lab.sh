@@ -44,11 +44,11 @@ recreate() {  # recreate HOST: the server comes back with a bare OS
     ansible-playbook -i "$inv" "${vault[@]}" tools/lab/containers.yml
 }
 
-report() {
+report() {  # report [NOTE]: the phase times; with a NOTE, site.yml's changed tasks
     echo
     echo "Phase times:"
     printf '  %s\n' "${phases[@]}"
-    echo "site.yml changed tasks: $(cat "$log_dir/changed")${1:-}"
+    [[ -z ${1:-} ]] || echo "site.yml changed tasks: $(cat "$log_dir/changed")$1"
 }
 
 case "${1:-up}" in
@@ -78,14 +78,13 @@ replace)
     ;;
 journey)
     phase "a student's journey" ansible-playbook -i "$inv" "${vault[@]}" tools/lab/journey.yml
-    echo
-    printf '  %s\n' "${phases[@]}"
+    report
     ;;
 fidelity)
     shift
     (($#)) || set -- -e base_sshd_max_auth_tries=5 -e slurm_controller_priority_weight_age=2000 \
         -e ie_podman_reclaim_after=86400
-    python3 tools/lab/check_fidelity.py "$@"
+    python3 tools/lab/check_fidelity.py -i "$inv" "${vault[@]}" site.yml "$@"
     ;;
 destroy)
     containers=$(podman ps -a --filter label=ie-cluster=lab --format '{{.Names}}')
