@@ -111,3 +111,13 @@ def test_ssh_login_with_a_key_where_the_access_rules_allow_it():
     # passwords are not accepted over SSH (keys only, base_sshd_password_authentication)
     methods = GS01.run(f"{ssh} -o PreferredAuthentications=password student1@10.213.7.11 true")
     assert methods.rc == 255 and "Permission denied (publickey)" in methods.stderr
+
+
+def test_sssd_runs_the_responders_and_no_unit_fails():
+    # after the logins and lookups above: the socket units are masked, so a
+    # lookup cannot start them and fail them (services = nss, pam in sssd.conf)
+    for host in (GS01, ST01):
+        for socket in ("sssd-nss.socket", "sssd-pam.socket"):
+            assert host.run(f"systemctl is-enabled {socket}").stdout.strip() == "masked"
+        failed = host.check_output("systemctl list-units --failed --plain --no-legend")
+        assert "sssd" not in failed, failed
