@@ -159,6 +159,17 @@ def load_durations() -> dict[str, float]:
     return read_durations(CI_DURATIONS) | read_durations(DURATIONS)
 
 
+MOLECULE_PHASE = re.compile(r"^INFO +\[[^]]+\] (Executing|Executed)\b")
+
+
+def stamp(line: str, elapsed: float) -> str:
+    """A Molecule phase line with the seconds since the step started, so that
+    a scenario's log tells how long each phase took; other lines as they are."""
+    if MOLECULE_PHASE.match(line):
+        return f"{line.rstrip(chr(10))}  [+{elapsed:.0f} s]\n"
+    return line
+
+
 def run_logged(step: Step, lock: threading.Lock) -> tuple[bool, float]:
     """Run one step with its output in a log file; print the log when it ends."""
     LOGS.mkdir(exist_ok=True)
@@ -168,9 +179,19 @@ def run_logged(step: Step, lock: threading.Lock) -> tuple[bool, float]:
     start = time.monotonic()
     with log.open("w") as out:
         try:
-            rc = subprocess.call(  # noqa: S603
-                step.argv, cwd=step.cwd, env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT
-            )
+            with subprocess.Popen(  # noqa: S603
+                step.argv,
+                cwd=step.cwd,
+                # Unbuffered, so that each line is stamped when it is written.
+                env=os.environ | {"PYTHONUNBUFFERED": "1"},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+            ) as proc:
+                for line in proc.stdout:
+                    out.write(stamp(line, time.monotonic() - start))
+            rc = proc.returncode
         except FileNotFoundError as exc:
             out.write(f"{step.name}: {exc}\n")
             rc = 127

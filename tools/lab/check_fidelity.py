@@ -3,14 +3,19 @@
 changed tasks that the real run then makes?
 
 Runs ansible-playbook twice with the same arguments (tools/lab/lab.sh gives
-the lab's inventory and vault, site.yml and a changed variable, for example
-`-e base_sshd_max_auth_tries=5`): first with --check --diff, then for real.
+the lab's inventory and vault, site.yml and any changed variables, for
+example `-e base_sshd_max_auth_tries=5`; without one, DEFAULT_CHANGES): first
+with --check --diff, then for real.
 Both runs are read through Ansible's JSON callback; the script prints, per
 host, each task that changed in one run and not in the other, and exits 1
 if there is any. The real run leaves the
-change in place: `make lab` puts the inventory's values back.
+change in place: `make lab` puts the inventory's values back. A real run
+that changes nothing fails too: the variable change then tested nothing.
 
-    check_fidelity.py ansible-playbook-arguments...
+    check_fidelity.py [--logs DIR] ansible-playbook-arguments...
+
+The two runs' reports are kept in DIR (default .cache/lab): molecule/site
+runs it in its side effect, with the scenario's own directory.
 """
 
 from __future__ import annotations
@@ -85,8 +90,33 @@ def read_report(text: str) -> dict:
     return {}
 
 
-def main(argv: list[str]) -> int:
+# Without an -e of the caller's: one variable each for base (every host), the
+# Slurm controller (slurm.conf and its reconfigure handler) and ie-podman.
+DEFAULT_CHANGES = [
+    "-e",
+    "base_sshd_max_auth_tries=5",
+    "-e",
+    "slurm_controller_priority_weight_age=2000",
+    "-e",
+    "ie_podman_reclaim_after=86400",
+]
+
+
+def split_args(argv: list[str]) -> tuple[Path, list[str]]:
+    """The logs directory (--logs DIR, first) and ansible-playbook's
+    arguments, with DEFAULT_CHANGES when they change no variable."""
     logs = ROOT / ".cache" / "lab"
+    if argv[:1] == ["--logs"]:
+        if len(argv) < 2:
+            raise SystemExit("--logs needs a directory")
+        logs, argv = Path(argv[1]), argv[2:]
+    if not any(arg in ("-e", "--extra-vars") or arg.startswith("-e") for arg in argv):
+        argv = [*argv, *DEFAULT_CHANGES]
+    return logs, argv
+
+
+def main(argv: list[str]) -> int:
+    logs, argv = split_args(argv)
     logs.mkdir(parents=True, exist_ok=True)
     rc, check_report, check_s = run([*argv, "--check", "--diff"], logs / "fidelity-check.json")
     if rc != 0 or not check_report:
@@ -104,6 +134,9 @@ def main(argv: list[str]) -> int:
     differences = compare(check, real)
     for line in differences:
         print(f"  DIFFERENT {line}")
+    if not real:
+        print("the real run changed nothing: the variable change tested nothing")
+        return 1
     print("the same changed tasks" if not differences else f"{len(differences)} differences")
     return 0 if not differences else 1
 

@@ -82,8 +82,6 @@ journey)
     ;;
 fidelity)
     shift
-    (($#)) || set -- -e base_sshd_max_auth_tries=5 -e slurm_controller_priority_weight_age=2000 \
-        -e ie_podman_reclaim_after=86400
     python3 tools/lab/check_fidelity.py -i "$inv" "${vault[@]}" site.yml "$@"
     ;;
 destroy)

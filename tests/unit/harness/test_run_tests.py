@@ -88,6 +88,24 @@ def test_parallel_runs_report_each_result_and_print_whole_logs(logs, capsys):
     assert recorded["molecule cluster/ok"] >= 0.5
 
 
+def test_molecule_phase_lines_get_the_seconds_since_the_start(logs):
+    assert run_tests.stamp("INFO     [site > converge] Executing\n", 61.4) == (
+        "INFO     [site > converge] Executing  [+61 s]\n"
+    )
+    assert run_tests.stamp("INFO     [site > check] Executed: Successful\n", 2) == (
+        "INFO     [site > check] Executed: Successful  [+2 s]\n"
+    )
+    for other in ("TASK [x] ***\n", "INFO     Running site > converge\n", "Executing\n"):
+        assert run_tests.stamp(other, 5) == other
+    script = (
+        "echo 'INFO     [s > create] Executing'; sleep 1.1; echo 'INFO     [s > create] Executed'"
+    )
+    assert run_tests.run_parallel([step("molecule cluster/s", ["sh", "-c", script])], 1)[0][1]
+    assert (logs / "cluster_s.log").read_text() == (
+        "INFO     [s > create] Executing  [+0 s]\nINFO     [s > create] Executed  [+1 s]\n"
+    )
+
+
 def test_one_job_runs_steps_one_after_another(logs):
     steps = [step(f"molecule s{i}", ["sh", "-c", "sleep 0.3"]) for i in range(3)]
     start = time.monotonic()

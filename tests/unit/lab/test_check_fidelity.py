@@ -6,6 +6,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 spec = importlib.util.spec_from_file_location(
     "check_fidelity", ROOT / "tools/lab/check_fidelity.py"
@@ -75,3 +77,69 @@ def test_the_report_is_found_among_other_callbacks_lines():
     assert fidelity.read_report('{"plays": [1]}') == {"plays": [1]}
     assert fidelity.read_report("no report at all\n{broken") == {}
     assert fidelity.read_report("") == {}
+
+
+def test_the_logs_directory_comes_first_and_the_rest_goes_to_ansible():
+    args = ["-i", "inv", "site.yml", "-e", "x=1"]
+    assert fidelity.split_args(["--logs", "/tmp/f", *args]) == (Path("/tmp/f"), args)
+    assert fidelity.split_args(args) == (ROOT / ".cache" / "lab", args)
+    with pytest.raises(SystemExit, match="--logs needs a directory"):
+        fidelity.split_args(["--logs"])
+
+
+def test_without_a_changed_variable_the_default_changes_are_made():
+    _, args = fidelity.split_args(["-i", "inv", "--tags", "base_sshd", "site.yml"])
+    assert args == ["-i", "inv", "--tags", "base_sshd", "site.yml", *fidelity.DEFAULT_CHANGES]
+    assert "base_sshd_max_auth_tries=5" in fidelity.DEFAULT_CHANGES
+    for own in (["-e", "x=1"], ["--extra-vars", "x=1"], ["-ex=1"]):
+        assert fidelity.split_args(["site.yml", *own]) == (
+            ROOT / ".cache" / "lab",
+            ["site.yml", *own],
+        )
+
+
+def run_returning(reports: list[tuple[int, dict]]):
+    """A stand-in for run(): each call returns the next (rc, report)."""
+    calls = []
+
+    def fake(args, log):
+        calls.append(args)
+        rc, report = reports[len(calls) - 1]
+        return rc, report, 1.0
+
+    return fake, calls
+
+
+def report_changing(*hosts: str) -> dict:
+    return {
+        "plays": [{"tasks": [task("Configure sshd", 10, {h: {"changed": True} for h in hosts})]}]
+    }
+
+
+def test_main_passes_when_both_runs_change_the_same_tasks(tmp_path, monkeypatch, capsys):
+    fake, calls = run_returning([(0, report_changing("gs01")), (0, report_changing("gs01"))])
+    monkeypatch.setattr(fidelity, "run", fake)
+    assert fidelity.main(["--logs", str(tmp_path), "site.yml", "-e", "x=1"]) == 0
+    assert calls == [["site.yml", "-e", "x=1", "--check", "--diff"], ["site.yml", "-e", "x=1"]]
+    assert "the same changed tasks" in capsys.readouterr().out
+
+
+def test_main_fails_on_a_difference(tmp_path, monkeypatch, capsys):
+    fake, _ = run_returning([(0, report_changing("gs01")), (0, report_changing("gs01", "gs02"))])
+    monkeypatch.setattr(fidelity, "run", fake)
+    assert fidelity.main(["--logs", str(tmp_path), "site.yml"]) == 1
+    assert "gs02: the real run changed, check mode did not say so" in capsys.readouterr().out
+
+
+def test_main_fails_when_nothing_changed_at_all(tmp_path, monkeypatch, capsys):
+    fake, _ = run_returning([(0, {"plays": []}), (0, {"plays": []})])
+    monkeypatch.setattr(fidelity, "run", fake)
+    assert fidelity.main(["--logs", str(tmp_path), "site.yml"]) == 1
+    assert "tested nothing" in capsys.readouterr().out
+
+
+def test_main_fails_when_the_check_run_fails_and_skips_the_real_run(tmp_path, monkeypatch):
+    fake, calls = run_returning([(2, {}), (0, report_changing("gs01"))])
+    monkeypatch.setattr(fidelity, "run", fake)
+    assert fidelity.main(["--logs", str(tmp_path), "site.yml"]) == 1
+    assert len(calls) == 1
