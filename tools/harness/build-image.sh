@@ -30,10 +30,13 @@ debootstrap --variant=minbase \
     "$suite" "$rootfs" "$mirror" >/dev/null
 
 # The container is not a booted machine: no getty, no udev-triggered units,
-# and apt keeps what it downloads so a shared cache can hold each .deb once.
+# no NVMe over fabrics (nvme-cli, which Ceph pulls in, would connect at boot
+# and fail without /dev/nvme-fabrics, leaving systemd "degraded"), and apt
+# keeps what it downloads so a shared cache can hold each .deb once.
 chroot "$rootfs" systemctl mask getty@tty1.service serial-getty@console.service \
     systemd-udevd.service systemd-udev-trigger.service systemd-remount-fs.service \
-    systemd-resolved.service systemd-modules-load.service sys-kernel-config.mount sys-kernel-debug.mount >/dev/null 2>&1 || true
+    systemd-resolved.service systemd-modules-load.service sys-kernel-config.mount sys-kernel-debug.mount \
+    nvmf-autoconnect.service >/dev/null 2>&1 || true
 printf 'Binary::apt::APT::Keep-Downloaded-Packages "true";\nAPT::Keep-Downloaded-Packages "true";\n' \
     > "$rootfs/etc/apt/apt.conf.d/10keep-downloads"
 rm -f "$rootfs/etc/apt/apt.conf.d/docker-clean"
