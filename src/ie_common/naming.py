@@ -16,13 +16,13 @@ _ESCAPES = {"-": "-d", "_": "-u", ".": "-p", "$": "-s"}
 _UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
 
 # A login name the wrappers serve: starts with a lower-case letter or digit.
-USER_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*\$?$")
+USER_RE = re.compile(r"[a-z0-9][a-z0-9._-]*\$?")
 SEPARATOR = "_"
 
 
 def encode_user(user: str) -> str:
     """The user part of every name; injective, and never contains ``_``."""
-    if not USER_RE.match(user) or len(user) > 32:
+    if not USER_RE.fullmatch(user) or len(user) > 32:
         raise UsageError(
             f"the login name {user!r} cannot be used here",
             "names must start with a lower-case letter or digit; ask the admins",

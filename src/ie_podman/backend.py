@@ -11,6 +11,7 @@ from ie_common.errors import ToolFailed
 OWNER_LABEL = "ie.owner.uid"
 USER_LABEL = "ie.owner.user"
 NETWORK_LABEL = "ie.network"
+IMAGE_LABEL = "ie.image"  # the image as the student named it (Podman is given its ID)
 
 CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
 

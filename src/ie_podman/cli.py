@@ -7,6 +7,7 @@ owner label), builds Podman's argv itself and writes one audit line.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -20,9 +21,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ie_common import audit, output, userio
@@ -35,8 +36,15 @@ from ie_common.errors import (
     UsageError,
 )
 from ie_common.identity import Caller, from_sudo, subordinate_range
-from ie_podman import __version__, config, ipam, naming, policy
-from ie_podman.backend import NETWORK_LABEL, OWNER_LABEL, USER_LABEL, Podman, labels_of
+from ie_podman import __version__, config, ipam, naming, policy, verify
+from ie_podman.backend import (
+    IMAGE_LABEL,
+    NETWORK_LABEL,
+    OWNER_LABEL,
+    USER_LABEL,
+    Podman,
+    labels_of,
+)
 
 COMMANDS_HELP = """\
 usage: sudo ie-podman COMMAND [OPTIONS] ...
@@ -99,24 +107,37 @@ class App:
         return ref, data
 
     def usable_image(self, ref: str) -> str:
-        """An image the caller may run or build on: their own, or a public one."""
-        if re.fullmatch(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[A-Za-z0-9_.-]+)?", ref):
-            own = naming.image_ref(self.caller.name, ref)
+        """The ID of an image the caller may run or build on (see :meth:`resolve_image`)."""
+        return self.resolve_image(ref)[0]
+
+    def resolve_image(self, text: str, pull: str = "missing") -> tuple[str, dict[str, Any]]:
+        """``(image ID, inspect data)`` of an image the caller may use: their
+        own (by plain name), or a public one (no owner label). Only the ID
+        ever reaches Podman's argv, never the word the caller wrote."""
+        if naming.PLAIN_IMAGE_RE.fullmatch(text):
+            own = naming.image_ref(self.caller.name, text)
             data = self.podman.image(own)
             if data is not None and labels_of(data).get(OWNER_LABEL) == str(self.caller.uid):
-                return own
-        if "$" in ref:
-            raise Refused(f"image {ref!r}: variables in image names are not allowed")
-        if ref.startswith("localhost/") and not ref.startswith(
+                return str(data["Id"]), data
+        if not naming.REFERENCE_RE.fullmatch(text):
+            raise UsageError(
+                f"{text!r} is not an image name",
+                "give one of your images (ie-podman images) or a public image like debian:13",
+            )
+        if text.startswith("localhost/") and not text.startswith(
             naming.owned_image_prefix(self.caller.name)
         ):
-            raise NotFound(f"you have no image {ref!r}")
-        data = self.podman.image(ref)
-        if data is not None:
-            owner = labels_of(data).get(OWNER_LABEL)
-            if owner is not None and owner != str(self.caller.uid):
-                raise NotFound(f"you have no image {ref!r}")
-        return ref
+            raise NotFound(f"you have no image {text!r}", "ie-podman images lists yours")
+        data = None if pull in ("always", "newer") else self.podman.image(text)
+        if data is None and pull != "never" and not text.startswith("localhost/"):
+            self.podman.run(["pull", "--quiet", "--", text], check=False)
+            data = self.podman.image(text)
+        if data is None or not isinstance(data.get("Id"), str):
+            raise NotFound(f"there is no image {text!r} here", "ie-podman images lists yours")
+        owner = labels_of(data).get(OWNER_LABEL)
+        if owner is not None and owner != str(self.caller.uid):
+            raise NotFound(f"you have no image {text!r}", "ie-podman images lists yours")
+        return str(data["Id"]), data
 
     # -- confinement -------------------------------------------------------
 
@@ -128,6 +149,14 @@ class App:
             return ["--userns=auto"]
         if self.cfg.userns != "caller":
             return []
+        uid_map, gid_map = self.id_maps()
+        uid_opt, gid_opt = (
+            ("--userns-uid-map", "--userns-gid-map") if build else ("--uidmap", "--gidmap")
+        )
+        return [f"{uid_opt}={m}" for m in uid_map] + [f"{gid_opt}={m}" for m in gid_map]
+
+    def id_maps(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The ``inside:outside:count`` lines of the caller's user namespace."""
         uids = subordinate_range(self.caller.name, self.caller.uid, "/etc/subuid")
         gids = subordinate_range(self.caller.name, self.caller.uid, "/etc/subgid")
         if uids is None or gids is None:
@@ -136,29 +165,49 @@ class App:
                 "ask the admins (the podman role gives every student one)",
             )
         count = min(uids[1], gids[1], 65536) - 1
-        uid_opt, gid_opt = (
-            ("--userns-uid-map", "--userns-gid-map") if build else ("--uidmap", "--gidmap")
+        return (
+            (f"0:{self.caller.uid}:1", f"1:{uids[0]}:{count}"),
+            (f"0:{self.caller.gid}:1", f"1:{gids[0]}:{count}"),
         )
-        return [
-            uid_opt, f"0:{self.caller.uid}:1",
-            uid_opt, f"1:{uids[0]}:{count}",
-            gid_opt, f"0:{self.caller.gid}:1",
-            gid_opt, f"1:{gids[0]}:{count}",
-        ]  # fmt: skip
 
     def owner_labels(self) -> list[str]:
         return [
-            "--label", f"{OWNER_LABEL}={self.caller.uid}",
-            "--label", f"{USER_LABEL}={self.caller.name}",
-        ]  # fmt: skip
+            f"--label={OWNER_LABEL}={self.caller.uid}",
+            f"--label={USER_LABEL}={self.caller.name}",
+        ]
+
+    @contextlib.contextmanager
+    def user_lock(self) -> Iterator[None]:
+        """Held across every check of the caller's limits and the change it
+        guards, so that parallel commands of one student cannot pass a limit."""
+        with ipam.flocked(Path(self.cfg.state_dir) / "users" / f"{self.caller.uid}.lock"):
+            yield
 
     # -- addresses ---------------------------------------------------------
 
-    def allocate(self, full: str) -> str:
+    def prune(self, leases: ipam.Leases) -> None:
+        """Drop the leases of containers that are gone (``--rm`` ones that
+        ended, ones removed by hand). Called under the lease lock, which every
+        command that makes a container with a lease holds until it exists."""
+        result = self.podman.run(["ps", "--all", "--format", "{{.Names}}"], check=False)
+        if result.returncode != 0:
+            return
+        alive = set((result.stdout or b"").decode().split())
+        for addr in [a for a, lease in leases.items() if lease.get("container") not in alive]:
+            del leases[addr]
+
+    def lease_for(self, leases: ipam.Leases, full: str) -> str:
+        """A free address for ``full`` in ``leases`` (locked and pruned)."""
+        held = sum(1 for x in leases.values() if x.get("uid") == self.caller.uid)
+        quota = self.cfg.quota_for(self.caller.name).containers
+        if held >= quota:
+            raise QuotaExceeded(
+                f"your containers already hold {held} department addresses, your limit",
+                "remove a container you no longer need: ie-podman rm NAME",
+            )
         start, end = self.cfg.pool_bounds()
-        with self.leases.locked() as leases:
-            addr = ipam.first_free(self.cfg.subnet, start, end, set(leases))
-            leases[addr] = {"container": full, "uid": self.caller.uid, "since": int(time.time())}
+        addr = ipam.first_free(self.cfg.subnet, start, end, set(leases))
+        leases[addr] = {"container": full, "uid": self.caller.uid, "since": int(time.time())}
         return addr
 
     def release(self, full: str) -> list[str]:
@@ -173,63 +222,111 @@ class App:
             raise UsageError("run needs an IMAGE", "sudo ie-podman run [OPTIONS] IMAGE [COMMAND]")
         image_text, command = parsed.positionals[0], parsed.positionals[1:]
         v = parsed.values
-        policy.check_limits(v)
-        name = str(v.get("name") or f"c-{secrets.token_hex(3)}")
+        policy.check_limits(v, self.cfg.max_memory_mib * 2**20, self.cfg.max_cpus)
+        name = str(v["name"]) if "name" in v else f"c-{secrets.token_hex(3)}"
         full = naming.container_name(self.caller.name, name)
-        image = self.usable_image(image_text)
-        quota = self.cfg.quota_for(self.caller.name).containers
-        if len(self.podman.containers_of(self.caller.uid)) >= quota:
-            raise QuotaExceeded(
-                f"you already have {quota} containers, your limit",
-                "remove one you no longer need: ie-podman rm NAME",
+        if v.get("gpu") and not self.cfg.gpu:
+            raise Refused(
+                "this host has no GPU, so --gpu cannot be granted",
+                "run on a server with a GPU (the admins' guide lists them)",
             )
-        argv = ["run", "--name", full, *self.owner_labels()]
-        argv += ["--security-opt", "no-new-privileges", *self.userns_args()]
-        for flag in ("detach", "interactive", "tty", "rm", "init"):
-            if v.get(flag):
-                argv.append(f"--{flag}")
-        for env in policy.check_env(list(v.get("env", []))):  # type: ignore[call-overload]
-            argv += ["--env", env]
-        for label in policy.check_labels(list(v.get("label", []))):  # type: ignore[call-overload]
-            argv += ["--label", label]
-        for key in ("workdir", "entrypoint", "user", "hostname", "memory", "cpus", "pull"):
-            if key in v:
-                argv += [f"--{key}", str(v[key])]
+        image, image_data = self.resolve_image(image_text, str(v.get("pull", "missing")))
+        shown = image_text
+        if labels_of(image_data).get(OWNER_LABEL) == str(self.caller.uid):
+            shown = ":".join(naming.parse_image_name(image_text))
+        binds = []
         for spec in v.get("volume", []):  # type: ignore[union-attr]
             host, inside, mode = policy.split_volume(str(spec))
             real = userio.resolve_in_home(self.caller, host, self.cwd)
-            if ":" in real or "," in real:
-                raise Refused(f"-v {spec}: the path may not contain ':' or ','")
-            argv += ["--volume", f"{real}:{inside}:{mode}"]
+            if ":" in real or "," in real or "\n" in real:
+                raise Refused(f"-v {spec}: the path may not contain ':', ',' or a new line")
+            binds.append((real, inside, mode == "rw"))
+        argv = ["create", f"--name={full}", *self.owner_labels(), f"--label={IMAGE_LABEL}={shown}"]
+        argv += ["--security-opt=no-new-privileges", *self.userns_args()]
+        argv += [f"--{flag}" for flag in ("interactive", "tty", "rm", "init") if v.get(flag)]
+        argv += [f"--env={e}" for e in policy.check_env(list(v.get("env", [])))]  # type: ignore[call-overload]
+        argv += [f"--label={x}" for x in policy.check_labels(list(v.get("label", [])))]  # type: ignore[call-overload]
+        argv += [f"--{k}={v[k]}" for k in ("workdir", "entrypoint", "user", "hostname") if k in v]
+        argv += [f"--{k}={v[k]}" for k in ("memory", "cpus") if k in v]
+        argv += [f"--volume={src}:{dst}:{'rw' if rw else 'ro'}" for src, dst, rw in binds]
         if v.get("gpu"):
-            if not self.cfg.gpu:
-                raise Refused(
-                    "this host has no GPU, so --gpu cannot be granted",
-                    "run on a server with a GPU (the admins' guide lists them)",
-                )
-            argv += ["--device", self.cfg.gpu_device]
+            argv.append(f"--device={self.cfg.gpu_device}")
+        want = self.expected(full, binds, v, shown)
         addr = None
-        if v.get("ip"):
-            addr = self.allocate(full)
-            argv += ["--network", f"{self.cfg.network}:ip={addr}"]
-            argv += ["--label", f"{NETWORK_LABEL}=dept"]
-        argv += [image, *command]
-        try:
-            if v.get("detach"):
-                # Podman prints the ID; ie-podman prints the name and address.
-                result = self.podman.run(argv, check=False)
-                rc = result.returncode
-                if rc != 0:
-                    sys.stderr.write((result.stderr or b"").decode(errors="replace"))
+        with self.user_lock():
+            quota = self.cfg.quota_for(self.caller.name).containers
+            if len(self.podman.containers_of(self.caller.uid)) >= quota:
+                raise QuotaExceeded(
+                    f"you already have {quota} containers, your limit",
+                    "remove one you no longer need: ie-podman rm NAME",
+                )
+            if v.get("ip"):
+                with self.leases.locked() as leases:
+                    self.prune(leases)
+                    addr = self.lease_for(leases, full)
+                    argv += [
+                        f"--network={self.cfg.network}:ip={addr}",
+                        f"--label={NETWORK_LABEL}=dept",
+                    ]
+                    self.create_checked([*argv, "--", image, *command], want)
             else:
-                rc = self.podman.interactive(argv)
-        finally:
+                self.create_checked([*argv, "--", image, *command], want)
+        detail = f"container={full} ip={addr} argv={' '.join(argv)} -- {image} {' '.join(command)}"
+        if v.get("detach"):
+            result = self.podman.run(["start", full], check=False)
+            rc = result.returncode
+            if rc != 0:
+                sys.stderr.write((result.stderr or b"").decode(errors="replace"))
+        else:
+            rc = self.podman.interactive(
+                ["start", "--attach", *(["--interactive"] if v.get("interactive") else []), full]
+            )
             if addr and self.podman.container(full) is None:
                 self.release(full)
-        self.audit("run", name, "ok" if rc == 0 else f"rc={rc}", f"image={image} ip={addr}")
+        self.audit("run", name, "ok" if rc == 0 else f"rc={rc}", detail)
         if rc == 0 and v.get("detach"):
             self.say(f"{name}" + (f" {addr}" if addr else ""))
         return rc
+
+    def expected(
+        self, full: str, binds: list[tuple[str, str, bool]], v: dict[str, object], shown: str
+    ) -> verify.Expected:
+        maps: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        if self.cfg.userns == "caller":
+            maps = self.id_maps()
+        return verify.Expected(
+            name=full,
+            owner_uid=self.caller.uid,
+            owner_user=self.caller.name,
+            binds=frozenset(binds),
+            network=self.cfg.network if v.get("ip") else "",
+            department_network=self.cfg.network,
+            uid_map=maps[0],
+            gid_map=maps[1],
+            require_userns=self.cfg.userns in ("caller", "auto"),
+            memory=policy.memory_bytes(str(v["memory"])) if "memory" in v else 0,
+            nano_cpus=round(float(str(v["cpus"])) * 1e9) if "cpus" in v else 0,
+            gpu_device=self.cfg.gpu_device if v.get("gpu") else "",
+            labels={IMAGE_LABEL: shown},
+        )
+
+    def create_checked(self, argv: list[str], want: verify.Expected) -> None:
+        """``podman create``, then the created container against the policy:
+        on any difference it is removed and the command refused."""
+        self.podman.run(argv)
+        data = self.podman.container(want.name)
+        found = ["it was not created"] if data is None else verify.problems(data, want)
+        if found:
+            self.podman.run(["rm", "--force", "--", want.name], check=False)
+            self.audit(
+                "run", want.name, "Refused", "created container differs: " + "; ".join(found)
+            )
+            raise Refused(
+                "the container Podman made is not what ie-podman asked for ("
+                + "; ".join(found)
+                + "); it was removed",
+                "tell the admins: this is a bug or a changed Podman default",
+            )
 
     def cmd_exec(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, EXEC, extra_refused=policy.PRIVILEGED_EXEC)
@@ -257,18 +354,14 @@ class App:
             full, data = self.own_container(name)
             if labels_of(data).get(NETWORK_LABEL) == "dept":
                 with self.leases.locked() as leases:
-                    has_lease = bool(ipam.addresses_of(leases, full))
-                if not has_lease:
-                    addr = self.allocate(full)
-                    try:
-                        connect = ["network", "connect", "--ip", addr, self.cfg.network, full]
+                    if not ipam.addresses_of(leases, full):
+                        self.prune(leases)
+                        addr = self.lease_for(leases, full)
+                        connect = ["network", "connect", f"--ip={addr}", self.cfg.network, full]
                         self.podman.run(connect)
-                    except IeError:
-                        self.release(full)
-                        raise
-                    self.say(f"{name}: new department address {addr}")
+                        self.say(f"{name}: new department address {addr}")
             self.podman.run(["start", full])
-            self.audit("start", name, "ok")
+            self.audit("start", name, "ok", f"container={full}")
             self.say(name)
         return EXIT_OK
 
@@ -342,7 +435,8 @@ class App:
             rows.append(
                 {
                     "name": name,
-                    "image": naming.display_image(self.caller.name, c.get("Image", "")),
+                    "image": (c.get("Labels") or {}).get(IMAGE_LABEL)
+                    or naming.display_image(self.caller.name, c.get("Image", "")),
                     "state": c.get("State", ""),
                     "status": c.get("Status", ""),
                     "ip": ",".join(ipam.addresses_of(leases, full)),
@@ -383,7 +477,8 @@ class App:
             "name": parsed.positionals[0],
             "podman_name": full,
             "id": data.get("Id", ""),
-            "image": naming.display_image(self.caller.name, data.get("ImageName", "")),
+            "image": labels_of(data).get(IMAGE_LABEL)
+            or naming.display_image(self.caller.name, data.get("ImageName", "")),
             "state": state.get("Status", ""),
             "started": state.get("StartedAt", ""),
             "finished": state.get("FinishedAt", ""),
@@ -695,7 +790,7 @@ class App:
 
 def _container_part(text: str) -> tuple[str, str] | None:
     name, sep, path = text.partition(":")
-    if sep and naming.CONTAINER_RE.match(name) and "/" not in name:
+    if sep and naming.CONTAINER_RE.fullmatch(name) and "/" not in name:
         return name, path
     return None
 

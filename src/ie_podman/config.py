@@ -46,6 +46,11 @@ class Config:
     podman: str = "/usr/bin/podman"
     apptainer: str = "/usr/bin/apptainer"
     min_uid: int = 1000
+    # Upper bounds of --memory (MiB) and --cpus, and of what one cp or build
+    # context may carry (MiB); 0: no bound.
+    max_memory_mib: int = 0
+    max_cpus: int = 0
+    max_upload_mib: int = 4096
 
     def quota_for(self, user: str) -> Quota:
         return self.user_quotas.get(user, self.quota)

@@ -23,6 +23,18 @@ from ie_common.errors import NoAddress, SetupError
 Leases = dict[str, dict[str, Any]]
 
 
+@contextlib.contextmanager
+def flocked(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (made 0600 in a 0700 directory)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 class LeaseStore:
     """``leases.json`` in the state directory, changed only under ``flock``."""
 
@@ -34,17 +46,12 @@ class LeaseStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[Leases]:
         """The leases, locked against every other ie-podman; saved on a clean exit."""
-        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with flocked(self.lock_path):
             leases = self._read()
             before = json.dumps(leases, sort_keys=True)
             yield leases
             if json.dumps(leases, sort_keys=True) != before:
                 self._write(leases)
-        finally:
-            os.close(fd)
 
     def snapshot(self) -> Leases:
         with self.locked() as leases:

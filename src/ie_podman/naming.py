@@ -18,14 +18,24 @@ from ie_common.errors import UsageError
 from ie_common.naming import encode_user, qualified, split_qualified
 
 # What a student may call a container: Podman's grammar, at most 63 chars.
-CONTAINER_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
+CONTAINER_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
 # One image path component (lower case, single separators), and a tag.
-IMAGE_COMPONENT_RE = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
-TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+IMAGE_COMPONENT_RE = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?"
+# A name of the student's own image: name[:tag].
+PLAIN_IMAGE_RE = re.compile(rf"{_COMPONENT}(?::{_TAG})?")
+# Any image reference (the distribution grammar): never an option, a path or two lines.
+REFERENCE_RE = re.compile(
+    rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::{_TAG})?(?:@sha256:[0-9a-f]{{64}})?"
+)
 
 
 def check_container_name(name: str) -> str:
-    if not CONTAINER_RE.match(name):
+    if not CONTAINER_RE.fullmatch(name):
         raise UsageError(
             f"{name!r} is not a valid container name",
             "use letters, digits, '_', '.' and '-', starting with a letter or digit",
@@ -46,7 +56,7 @@ def split_container_name(full: str) -> tuple[str, str]:
 def user_namespace(user: str) -> str:
     """The image/registry namespace of ``user``: a valid image path component."""
     encoded = encode_user(user)
-    if not IMAGE_COMPONENT_RE.match(encoded):
+    if not IMAGE_COMPONENT_RE.fullmatch(encoded):
         raise UsageError(f"the login name {user!r} cannot name images")
     return encoded
 
@@ -59,13 +69,13 @@ def parse_image_name(text: str) -> tuple[str, str]:
     """
     name, sep, tag = text.partition(":")
     tag = tag if sep else "latest"
-    if "/" in name or "@" in text or not IMAGE_COMPONENT_RE.match(name) or len(name) > 128:
+    if "/" in name or "@" in text or not IMAGE_COMPONENT_RE.fullmatch(name) or len(name) > 128:
         raise UsageError(
             f"{text!r} is not an image name ie-podman accepts",
             "give a plain name like 'myimage' or 'myimage:1.0' (lower case; "
             "ie-podman keeps it in your own namespace)",
         )
-    if not TAG_RE.match(tag):
+    if not TAG_RE.fullmatch(tag):
         raise UsageError(f"{tag!r} is not a valid image tag")
     return name, tag
 

@@ -105,6 +105,21 @@ HOST_PRIVILEGE = {
     "--cap-drop": "capabilities are set by ie-podman",
 }
 
+# What to use instead, where ie-podman has an equivalent.
+HINTS = {
+    "--gpus": "use --gpu for this host's GPU",
+    "--network": "use --ip for an address of its own on the department network",
+    "--net": "use --ip for an address of its own on the department network",
+    "--publish": "use --ip: the container gets an address of its own, every port open",
+    "-p": "use --ip: the container gets an address of its own, every port open",
+    "--mount": "use -v DIR:PATH with a directory in your home",
+    "--tmpfs": "use -v DIR:PATH with a directory in your home",
+    "--env-file": "use -e KEY=VALUE for each variable",
+    "--label-file": "use --label KEY=VALUE for each label",
+    "--output": "use ie-podman sif or ie-podman cp",
+    "-o": "use ie-podman sif or ie-podman cp",
+}
+
 RUN_OPTIONS = (
     Option(("--name",), "name", True, help="container name (completed with your user name)"),
     Option(("--ip",), "ip", help="an address of its own on the department network"),
@@ -154,25 +169,35 @@ BUILD_OPTIONS = (
 
 PRIVILEGED_EXEC = {"--privileged": "privileged mode gives the process the whole host"}
 
-ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*=")
+# Every pattern is used with fullmatch: "$" would let a trailing newline in.
+ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^\n\0]*")
+LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*=[^\n\0]*")
 RESERVED_LABEL_PREFIXES = ("ie.", "io.podman", "io.containers", "org.opencontainers")
-MEMORY_RE = re.compile(r"^[0-9]+[bkmgBKMG]?$")
-CPUS_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+MEMORY_RE = re.compile(r"([0-9]+)([bkmgBKMG]?)")
+CPUS_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 PULL_POLICIES = {"always", "missing", "never", "newer"}
+# --user NAME|UID[:GROUP|GID], --hostname, --workdir and --entrypoint values.
+USER_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?")
+HOSTNAME_RE = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+PATH_IN_CONTAINER_RE = re.compile(r"/[^\0\n:,]*")
+ENTRYPOINT_RE = re.compile(r"[^\0\n]{1,4096}")
+MEMORY_UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30}
 
 
 def _lookup(options: tuple[Option, ...]) -> dict[str, Option]:
     return {name: opt for opt in options for name in opt.names}
 
 
-def _refuse(name: str, extra: dict[str, str]) -> Refused:
+def _refuse(name: str, extra: dict[str, str], word: str = "") -> Refused:
+    where = f" (in {word!r})" if word and word != name and not word.startswith(name + "=") else ""
     reason = extra.get(name) or HOST_PRIVILEGE.get(name)
     if reason:
-        return Refused(f"option {name} is not allowed: {reason}")
+        return Refused(f"option {name}{where} is not allowed: {reason}", HINTS.get(name))
     return Refused(
-        f"option {name} is not allowed by ie-podman",
-        "the options you can use are listed by --help",
+        f"option {name}{where} is not allowed by ie-podman",
+        HINTS.get(name, "the options you can use are listed by --help"),
     )
 
 
@@ -182,70 +207,93 @@ def parse_options(
     stop_at_first_positional: bool = True,
     extra_refused: dict[str, str] | None = None,
 ) -> Parsed:
-    """Parse ``args`` against ``options``; everything after the first
-    positional (the image or container) is left as positionals, untouched."""
+    """Parse ``args`` against ``options`` the way Podman's own parser (pflag)
+    reads them, so that what ie-podman checks is what Podman would see.
+
+    ``--opt=value`` and ``--opt value``; bundled short flags (``-it``), where
+    an option that takes a value takes the rest of the word (``-itv/a:/b``
+    is ``-i -t -v /a:/b``) or else the next word; ``--`` ends the options.
+    With ``stop_at_first_positional`` everything from the first positional
+    (the image) on is left as positionals, untouched: the container's
+    command, never options.
+    """
     table = _lookup(options)
     extra = extra_refused or {}
     parsed = Parsed()
     i = 0
     while i < len(args):
         arg = args[i]
+        i += 1
         if arg == "--":
-            parsed.positionals.extend(args[i + 1 :])
+            parsed.positionals.extend(args[i:])
             break
         if not arg.startswith("-") or arg == "-":
             if stop_at_first_positional:
-                parsed.positionals.extend(args[i:])
+                parsed.positionals.extend(args[i - 1 :])
                 break
             parsed.positionals.append(arg)
-            i += 1
             continue
-        name, has_inline, inline = arg.partition("=") if arg.startswith("--") else (arg, False, "")
-        if not arg.startswith("--") and len(arg) > 2:
-            # -it, or -eKEY=VALUE: combined short flags, or a short option and its value
-            opt = table.get(arg[:2])
-            if opt is not None and opt.takes_value:
-                name, has_inline, inline = arg[:2], True, arg[2:]
-            else:
-                expanded = [f"-{c}" for c in arg[1:]]
-                if all(e in table and not table[e].takes_value for e in expanded):
-                    args = args[:i] + expanded + args[i + 1 :]
-                    continue
-                raise _refuse(next((e for e in expanded if e not in table), arg), extra)
-        opt = table.get(name)
-        if opt is None:
-            raise _refuse(name, extra)
-        if opt.takes_value:
-            if has_inline:
-                value = inline
-            else:
-                if i + 1 >= len(args):
-                    raise UsageError(f"option {name} needs a value ({opt.metavar})")
-                i += 1
-                value = args[i]
-            if opt.repeat:
-                parsed.values.setdefault(opt.dest, [])
-                parsed.values[opt.dest].append(value)  # type: ignore[union-attr]
-            elif opt.dest in parsed.values:
-                raise UsageError(f"option {name} given twice")
-            else:
-                parsed.values[opt.dest] = value
-        else:
-            if has_inline:
-                if inline not in ("true", "false"):
-                    raise UsageError(f"option {name} takes no value")
-                parsed.values[opt.dest] = inline == "true"
-            else:
-                parsed.values[opt.dest] = True
-        i += 1
+        if arg.startswith("--"):
+            name, has_inline, inline = arg.partition("=")
+            opt = table.get(name)
+            if opt is None:
+                raise _refuse(name, extra, arg)
+            i = _take(parsed, opt, name, has_inline == "=", inline, args, i)
+            continue
+        # one or more short options in one word
+        j = 1
+        while j < len(arg):
+            name = "-" + arg[j]
+            opt = table.get(name)
+            if opt is None:
+                raise _refuse(name, extra, arg)
+            rest = arg[j + 1 :]
+            if opt.takes_value:
+                if rest.startswith("="):
+                    rest = rest[1:]
+                i = _take(parsed, opt, name, bool(rest), rest, args, i)
+                break
+            if rest.startswith("="):  # -d=true, as pflag allows
+                _take(parsed, opt, name, True, rest[1:], args, i)
+                break
+            _take(parsed, opt, name, False, "", args, i)
+            j += 1
     return parsed
+
+
+def _take(
+    parsed: Parsed, opt: Option, name: str, has_inline: bool, inline: str, args: list[str], i: int
+) -> int:
+    """Record ``opt``'s value; the index of the next word to read."""
+    if opt.takes_value:
+        if has_inline:
+            value = inline
+        else:
+            if i >= len(args):
+                raise UsageError(f"option {name} needs a value ({opt.metavar})")
+            value = args[i]
+            i += 1
+        if opt.repeat:
+            parsed.values.setdefault(opt.dest, [])
+            parsed.values[opt.dest].append(value)  # type: ignore[union-attr]
+        elif opt.dest in parsed.values:
+            raise UsageError(f"option {name} given twice")
+        else:
+            parsed.values[opt.dest] = value
+    elif has_inline:
+        if inline not in ("true", "false"):
+            raise UsageError(f"option {name} takes no value", f"write {name} alone")
+        parsed.values[opt.dest] = inline == "true"
+    else:
+        parsed.values[opt.dest] = True
+    return i
 
 
 def check_env(values: list[str]) -> list[str]:
     for value in values:
-        if not ENV_RE.match(value):
+        if not ENV_RE.fullmatch(value):
             raise UsageError(
-                f"-e {value!r}: give KEY=VALUE",
+                f"-e {value!r}: give KEY=VALUE (one line)",
                 "ie-podman does not copy variables from its own environment",
             )
     return values
@@ -253,8 +301,8 @@ def check_env(values: list[str]) -> list[str]:
 
 def check_labels(values: list[str]) -> list[str]:
     for value in values:
-        if not LABEL_RE.match(value):
-            raise UsageError(f"--label {value!r}: give KEY=VALUE")
+        if not LABEL_RE.fullmatch(value):
+            raise UsageError(f"--label {value!r}: give KEY=VALUE (one line)")
         if value.lower().startswith(RESERVED_LABEL_PREFIXES):
             raise Refused(
                 f"--label {value.split('=', 1)[0]}: labels starting with "
@@ -263,16 +311,49 @@ def check_labels(values: list[str]) -> list[str]:
     return values
 
 
-def check_limits(values: dict[str, object]) -> None:
+def memory_bytes(text: str) -> int:
+    """Bytes of a Podman memory size (``512m``, ``2g``, ``1048576``)."""
+    match = MEMORY_RE.fullmatch(text)
+    if not match:
+        raise UsageError(f"--memory {text!r}: give a size like 512m or 2g")
+    return int(match.group(1)) * MEMORY_UNITS[match.group(2).lower()]
+
+
+def check_limits(values: dict[str, object], max_memory: int = 0, max_cpus: float = 0) -> None:
+    """Memory and CPUs are well formed, above zero and within the host's bounds
+    (``max_memory`` bytes, ``max_cpus``; 0 for no bound)."""
     memory = values.get("memory")
-    if memory is not None and not MEMORY_RE.match(str(memory)):
-        raise UsageError(f"--memory {memory!r}: give a size like 512m or 2g")
+    if memory is not None:
+        size = memory_bytes(str(memory))
+        if size < 6 * 2**20:
+            raise UsageError(f"--memory {memory}: give at least 6m (Podman's minimum)")
+        if max_memory and size > max_memory:
+            raise Refused(
+                f"--memory {memory} is more than this server allows ({max_memory // 2**20}m)",
+                f"ask for --memory {max_memory // 2**20}m or less",
+            )
     cpus = values.get("cpus")
-    if cpus is not None and not CPUS_RE.match(str(cpus)):
-        raise UsageError(f"--cpus {cpus!r}: give a number like 1 or 1.5")
+    if cpus is not None:
+        if not CPUS_RE.fullmatch(str(cpus)) or float(str(cpus)) <= 0:
+            raise UsageError(f"--cpus {cpus!r}: give a number above 0, like 1 or 1.5")
+        if max_cpus and float(str(cpus)) > max_cpus:
+            raise Refused(
+                f"--cpus {cpus} is more than this server allows ({max_cpus:g})",
+                f"ask for --cpus {max_cpus:g} or less",
+            )
     pull = values.get("pull")
     if pull is not None and pull not in PULL_POLICIES:
         raise UsageError(f"--pull {pull!r}: give one of {', '.join(sorted(PULL_POLICIES))}")
+    checks = (
+        ("user", USER_RE, "a user inside the container: NAME, UID or UID:GID"),
+        ("hostname", HOSTNAME_RE, "a host name: letters, digits, '-' and '.'"),
+        ("workdir", PATH_IN_CONTAINER_RE, "an absolute path inside the container"),
+        ("entrypoint", ENTRYPOINT_RE, "a command on one line"),
+    )
+    for key, pattern, what in checks:
+        value = values.get(key)
+        if value is not None and not pattern.fullmatch(str(value)):
+            raise UsageError(f"--{key} {value!r}: give {what}")
 
 
 def split_volume(spec: str) -> tuple[str, str, str]:
@@ -283,6 +364,8 @@ def split_volume(spec: str) -> tuple[str, str, str]:
             f"-v {spec!r}: give DIR:PATH or DIR:PATH:ro",
             "DIR is a directory in your home, PATH an absolute path in the container",
         )
+    if not PATH_IN_CONTAINER_RE.fullmatch(parts[1]) or "\0" in parts[0] or "\n" in parts[0]:
+        raise UsageError(f"-v {spec!r}: PATH must be an absolute path on one line")
     mode = parts[2] if len(parts) == 3 else "rw"
     if mode not in ("ro", "rw"):
         raise Refused(

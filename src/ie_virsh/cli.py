@@ -19,7 +19,7 @@ from ie_common.errors import EXIT_OK, IeError, NotFound, QuotaExceeded, Refused,
 from ie_common.identity import Caller, from_sudo
 from ie_virsh import __version__, backend, config, domxml
 
-TEMPLATE_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
+TEMPLATE_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
 TEMPLATE_SUFFIX = ".qcow2"
 
 EPILOG = """\
@@ -47,7 +47,7 @@ class App:
     # -- names and ownership ------------------------------------------------
 
     def full_name(self, name: str) -> str:
-        if not domxml.NAME_RE.match(name) or len(name) > 40:
+        if not domxml.NAME_RE.fullmatch(name) or len(name) > 40:
             raise UsageError(
                 f"{name!r} is not a valid VM name",
                 "use up to 40 letters, digits, '_', '.' and '-', starting with a letter or digit",
@@ -115,7 +115,7 @@ class App:
         return [
             e[: -len(TEMPLATE_SUFFIX)]
             for e in entries
-            if e.endswith(TEMPLATE_SUFFIX) and TEMPLATE_RE.match(e[: -len(TEMPLATE_SUFFIX)])
+            if e.endswith(TEMPLATE_SUFFIX) and TEMPLATE_RE.fullmatch(e[: -len(TEMPLATE_SUFFIX)])
         ]
 
     def template_path(self, name: str) -> str:

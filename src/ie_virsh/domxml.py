@@ -16,10 +16,10 @@ from ie_common.errors import UsageError
 
 NS = "https://ie-cluster.example/xmlns/ie-virsh/1.0"
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
-NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
-SAFE_PATH_RE = re.compile(r"^/[A-Za-z0-9_./-]+$")
+NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MAC_RE = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}")
+SAFE_PATH_RE = re.compile(r"/[A-Za-z0-9_./-]+")
 
 ET.register_namespace("ie", NS)
 ET.register_namespace("qemu", QEMU_NS)
@@ -43,20 +43,20 @@ class Spec:
     mac: str = ""
 
     def check(self) -> None:
-        if not NAME_RE.match(self.name):
+        if not NAME_RE.fullmatch(self.name):
             raise UsageError(f"{self.name!r} is not a valid domain name")
         if self.domain_type not in ("kvm", "qemu"):
             raise UsageError(f"domain type {self.domain_type!r}")
         for path in (self.disk_path, self.gdb_socket):
-            if path and (not SAFE_PATH_RE.match(path) or ".." in path.split("/")):
+            if path and (not SAFE_PATH_RE.fullmatch(path) or ".." in path.split("/")):
                 raise UsageError(f"unsafe path {path!r}")
-        if self.uuid and not UUID_RE.match(self.uuid):
+        if self.uuid and not UUID_RE.fullmatch(self.uuid):
             raise UsageError(f"bad uuid {self.uuid!r}")
-        if self.mac and not MAC_RE.match(self.mac):
+        if self.mac and not MAC_RE.fullmatch(self.mac):
             raise UsageError(f"bad MAC address {self.mac!r}")
         if self.interface_type not in ("user", "network", "bridge"):
             raise UsageError(f"interface type {self.interface_type!r}")
-        if self.interface_type != "user" and not NAME_RE.match(self.interface_source):
+        if self.interface_type != "user" and not NAME_RE.fullmatch(self.interface_source):
             raise UsageError(f"interface source {self.interface_source!r}")
 
 

@@ -7,75 +7,23 @@ import os
 
 import pytest
 
-from ie_common.errors import NotFound, QuotaExceeded, Refused, SetupError, UsageError
+from ie_common.errors import IeError, NotFound, QuotaExceeded, Refused, SetupError, UsageError
 from ie_common.identity import Caller, from_sudo
 from ie_podman import cli, config, ipam
 from ie_podman.backend import OWNER_LABEL
+
+from fakepodman import FakePodman
 
 ALICE = Caller(uid=1001, gid=1001, name="alice", home="/home/alice", groups=(1001,))
 BOB = Caller(uid=1002, gid=1002, name="bob", home="/home/bob", groups=(1002,))
 
 
-class FakePodman:
-    def __init__(self):
-        self.containers: dict[str, dict] = {}
-        self.images: dict[str, dict] = {}
-        self.calls: list[list[str]] = []
-
-    def container(self, name):
-        return self.containers.get(name)
-
-    def image(self, ref):
-        return self.images.get(ref)
-
-    def containers_of(self, uid):
-        return [
-            {"Names": [n], "State": c["State"]["Status"], "Image": "", "Id": "0" * 64}
-            for n, c in self.containers.items()
-            if c["Config"]["Labels"].get(OWNER_LABEL) == str(uid)
-        ]
-
-    def images_of(self, uid):
-        return [
-            {"Names": [r], "Id": "1" * 64}
-            for r, i in self.images.items()
-            if i["Labels"].get(OWNER_LABEL) == str(uid)
-        ]
-
-    def interactive(self, argv):
-        self.calls.append(argv)
-        self._create(argv)
-        return 0
-
-    def _create(self, argv):
-        if argv[0] == "run":
-            name = argv[argv.index("--name") + 1]
-            labels = dict(argv[i + 1].split("=", 1) for i, a in enumerate(argv) if a == "--label")
-            self.add_container(name, labels[OWNER_LABEL], labels)
-
-    def run(self, argv, check=True, capture=True, stdin=None):
-        self.calls.append(argv)
-        self._create(argv)
-        if argv[0] == "rm":
-            self.containers.pop(argv[-1], None)
-
-        class R:
-            returncode = 0
-            stdout = b""
-
-        return R()
-
-    def add_container(self, name, uid, labels=None, status="running"):
-        labels = dict(labels or {}, **{OWNER_LABEL: str(uid)})
-        self.containers[name] = {
-            "Config": {"Labels": labels},
-            "State": {"Status": status, "Running": status == "running"},
-        }
-
-
 @pytest.fixture
 def podman():
-    return FakePodman()
+    fake = FakePodman()
+    fake.add_image("img")  # a public image (no owner): an admin pulled it
+    fake.add_image("docker.io/library/nginx")
+    return fake
 
 
 def app_for(caller, podman, tmp_path, **cfg):
@@ -95,10 +43,13 @@ def app_for(caller, podman, tmp_path, **cfg):
 def test_run_adds_owner_labels_confinement_and_namespaced_name(podman, tmp_path):
     app = app_for(ALICE, podman, tmp_path)
     assert app.cmd_run(["-d", "--name", "web", "docker.io/library/nginx", "nginx"]) == 0
-    argv = podman.calls[-1]
-    assert argv[:3] == ["run", "--name", "alice_web"]
-    assert f"{OWNER_LABEL}=1001" in argv and "no-new-privileges" in argv
-    assert argv[-2:] == ["docker.io/library/nginx", "nginx"]
+    create, start = podman.calls[-2:]
+    assert create[:2] == ["create", "--name=alice_web"]
+    assert f"--label={OWNER_LABEL}=1001" in create and "--security-opt=no-new-privileges" in create
+    # the image reaches Podman as its ID, after "--", and the command after it
+    nginx = podman.images["docker.io/library/nginx"]["Id"]
+    assert create[-3:] == ["--", nginx, "nginx"]
+    assert start == ["start", "alice_web"]
     audit = [json.loads(x) for x in (tmp_path / "audit.log").read_text().splitlines()]
     assert audit[-1]["command"] == "run" and audit[-1]["user"] == "alice"
 
@@ -108,10 +59,13 @@ def test_container_root_is_the_caller_on_the_host(podman, tmp_path, monkeypatch)
     monkeypatch.setattr(cli, "subordinate_range", lambda name, uid, path: (200000, 65536))
     maps = app.userns_args()
     assert maps == [
-        "--uidmap", "0:1001:1", "--uidmap", "1:200000:65535",
-        "--gidmap", "0:1001:1", "--gidmap", "1:200000:65535",
+        "--uidmap=0:1001:1", "--uidmap=1:200000:65535",
+        "--gidmap=0:1001:1", "--gidmap=1:200000:65535",
     ]  # fmt: skip
-    assert app.userns_args(build=True)[0] == "--userns-uid-map"
+    assert app.userns_args(build=True)[0] == "--userns-uid-map=0:1001:1"
+    app.cmd_run(["-d", "--name", "m", "img"])  # the created mapping is checked, and it matches
+    assert podman.containers["alice_m"]["HostConfig"]["IDMappings"]["UidMap"] == ["0:1001:1", "1:200000:65535"]
+    assert podman.containers["alice_m"]["State"]["Running"]
     monkeypatch.setattr(cli, "subordinate_range", lambda name, uid, path: None)
     with pytest.raises(Refused):
         app.userns_args()
@@ -132,7 +86,7 @@ def test_gpu_only_where_the_host_has_one(podman, tmp_path):
         app_for(ALICE, podman, tmp_path).cmd_run(["--gpu", "img"])
     assert "no GPU" in err.value.message
     app_for(ALICE, podman, tmp_path, gpu=True).cmd_run(["--gpu", "--name", "g", "img"])
-    assert "nvidia.com/gpu=all" in podman.calls[-1]
+    assert "--device=nvidia.com/gpu=all" in podman.calls[-2]
 
 
 def test_others_containers_are_not_found_whatever_the_name(podman, tmp_path):
@@ -157,17 +111,31 @@ def test_ip_addresses_are_distinct_and_come_back_on_rm(podman, tmp_path):
     leases = ipam.LeaseStore(tmp_path / "state").snapshot()
     by_container = {v["container"]: k for k, v in leases.items()}
     assert by_container == {"alice_a": "10.9.0.10", "bob_b": "10.9.0.11"}
-    assert "ie-dept:ip=10.9.0.10" in podman.calls[0]
+    assert podman.containers["alice_a"]["NetworkSettings"]["Networks"].keys() == {"ie-dept"}
     alice.cmd_rm(["a"])
     assert set(ipam.LeaseStore(tmp_path / "state").snapshot()) == {"10.9.0.11"}
     bob.cmd_run(["-d", "--ip", "--name", "c", "img"])
-    assert "ie-dept:ip=10.9.0.10" in podman.calls[-1]
+    assert "--network=ie-dept:ip=10.9.0.10" in podman.calls[-2]
 
 
 def test_a_failed_run_gives_its_address_back(podman, tmp_path):
-    podman.interactive = lambda argv: 125  # podman could not create it
-    app_for(ALICE, podman, tmp_path).cmd_run(["--ip", "--name", "x", "img"])
+    podman.create_rc = 125  # podman could not create it
+    podman.run = _checked(podman.run)
+    with pytest.raises(IeError):
+        app_for(ALICE, podman, tmp_path).cmd_run(["--ip", "--name", "x", "img"])
     assert ipam.LeaseStore(tmp_path / "state").snapshot() == {}
+
+
+def _checked(run):
+    """The fake's run with the backend's check=True behaviour."""
+
+    def wrapped(argv, check=True, **kw):
+        result = run(argv, check=check, **kw)
+        if check and result.returncode:
+            raise IeError(result.stderr.decode())
+        return result
+
+    return wrapped
 
 
 def test_container_quota(podman, tmp_path):
@@ -181,15 +149,16 @@ def test_container_quota(podman, tmp_path):
 
 
 def test_run_cannot_use_another_users_image(podman, tmp_path):
-    podman.images["localhost/bob/secret:latest"] = {"Labels": {OWNER_LABEL: "1002"}}
-    podman.images["sha256:abc"] = {"Labels": {OWNER_LABEL: "1002"}}
+    secret = podman.add_image("localhost/bob/secret:latest", 1002)
     app = app_for(ALICE, podman, tmp_path)
-    for ref in ("localhost/bob/secret:latest", "localhost/bob/secret", "sha256:abc"):
+    by_id = secret["Id"]
+    for ref in ("localhost/bob/secret:latest", "localhost/bob/secret", by_id, by_id[:12]):
         with pytest.raises(NotFound):
             app.cmd_run([ref])
-    podman.images["localhost/alice/web:latest"] = {"Labels": {OWNER_LABEL: "1001"}}
+    web = podman.add_image("localhost/alice/web:latest", 1001)
     app.cmd_run(["--name", "w", "web"])
-    assert podman.calls[-1][-1] == "localhost/alice/web:latest"
+    assert podman.calls[-2][-1] == web["Id"]
+    assert podman.containers["alice_w"]["Config"]["Labels"]["ie.image"] == "web:latest"
 
 
 @pytest.mark.parametrize(
@@ -206,8 +175,8 @@ def test_run_cannot_use_another_users_image(podman, tmp_path):
 def test_containerfiles_cannot_reach_other_users_images_or_shared_mounts(
     podman, tmp_path, containerfile
 ):
-    podman.images["localhost/bob/secret:latest"] = {"Labels": {OWNER_LABEL: "1002"}}
-    with pytest.raises((Refused, NotFound)):
+    podman.add_image("localhost/bob/secret:latest", 1002)
+    with pytest.raises((Refused, NotFound, UsageError)):
         app_for(ALICE, podman, tmp_path).check_containerfile(containerfile)
 
 
@@ -244,8 +213,8 @@ def test_start_reconnects_a_reclaimed_container(podman, tmp_path):
     podman.add_container("alice_old", 1001, labels={"ie.network": "dept"}, status="exited")
     app = app_for(ALICE, podman, tmp_path)
     app.cmd_start(["old"])
-    assert podman.calls[0] == ["network", "connect", "--ip", "10.9.0.10", "ie-dept", "alice_old"]
-    assert podman.calls[1] == ["start", "alice_old"]
+    assert podman.calls[-2] == ["network", "connect", "--ip=10.9.0.10", "ie-dept", "alice_old"]
+    assert podman.calls[-1] == ["start", "alice_old"]
 
 
 def test_identity_only_from_sudo(monkeypatch):
@@ -278,8 +247,8 @@ def test_usage_errors(podman, tmp_path):
 
 
 def test_registry_push_goes_only_into_the_callers_namespace(podman, tmp_path):
-    podman.images["localhost/alice/web:1.0"] = {"Labels": {OWNER_LABEL: "1001"}}
-    podman.images["localhost/bob/web:1.0"] = {"Labels": {OWNER_LABEL: "1002"}}
+    podman.add_image("localhost/alice/web:1.0", 1001)
+    podman.add_image("localhost/bob/web:1.0", 1002)
     app = app_for(ALICE, podman, tmp_path, registry="registry01:5000")
     app.cmd_registry(["push", "web:1.0"])
     assert podman.calls[-1] == [
@@ -306,10 +275,10 @@ def test_rmi_removes_only_the_callers_own_image_by_its_namespaced_name(podman, t
 
     mine = naming.image_ref("alice", "web:latest")
     bobs = naming.image_ref("bob", "web:latest")
-    podman.images[mine] = {"Labels": {OWNER_LABEL: "1001"}}
-    podman.images[bobs] = {"Labels": {OWNER_LABEL: "1002"}}
+    podman.add_image(mine, 1001)
+    podman.add_image(bobs, 1002)
     # an image under alice's prefix that bob labelled is not hers
-    podman.images[naming.image_ref("alice", "trap:latest")] = {"Labels": {OWNER_LABEL: "1002"}}
+    podman.add_image(naming.image_ref("alice", "trap:latest"), 1002)
     alice = app_for(ALICE, podman, tmp_path)
     for other in ("trap", bobs, "bob/web"):
         with pytest.raises((NotFound, Refused, UsageError)):

@@ -1,0 +1,195 @@
+"""A fake Podman that reads ``create`` argv the way Podman does and answers
+``inspect`` in Podman's layout, so the wrapper's own inspect-after-create
+check runs against what a smuggled option would really have made."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+from ie_podman.backend import OWNER_LABEL
+
+# Podman create options that take a value (enough for what a test may send).
+VALUED = {
+    "--name", "--label", "-l", "--security-opt", "--uidmap", "--gidmap", "--userns", "--env",
+    "-e", "--workdir", "-w", "--entrypoint", "--user", "-u", "--hostname", "-h", "--memory",
+    "-m", "--cpus", "--volume", "-v", "--device", "--network", "--net", "--cap-add", "--pid",
+    "--ipc", "--uts", "--mount", "--authfile", "--publish", "-p", "--ip",
+}  # fmt: skip
+_ids = itertools.count(1)
+
+
+class Result:
+    def __init__(self, returncode=0, stdout=b"", stderr=b""):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def parse(argv):
+    """(options as (name, value) pairs, positionals) as pflag would read them."""
+    opts, rest, i = [], [], 0
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        if a == "--":
+            rest = argv[i:]
+            break
+        if not a.startswith("-"):
+            rest = argv[i - 1 :]
+            break
+        name, eq, value = a.partition("=")
+        if not a.startswith("--") and len(a) > 2 and not eq:
+            name, value, eq = a[:2], a[2:], "="  # -eX=1 (bundles are not needed here)
+        if name in VALUED and not eq:
+            value = argv[i]
+            i += 1
+        opts.append((name, value if (eq or name in VALUED) else "true"))
+    return opts, rest
+
+
+class FakePodman:
+    def __init__(self, create_rc=0):
+        self.containers: dict[str, dict] = {}
+        self.images: dict[str, dict] = {}
+        self.calls: list[list[str]] = []
+        self.create_rc = create_rc
+        self.tamper = None  # a function that changes the inspect data after create
+
+    # -- what the wrapper's backend offers ---------------------------------
+
+    def container(self, name):
+        return self.containers.get(name)
+
+    def image(self, ref):
+        if ref in self.images:
+            return self.images[ref]
+        for data in self.images.values():
+            if data["Id"] == ref or data["Id"].startswith(ref.removeprefix("sha256:")):
+                return data
+        return None
+
+    def add_image(self, ref, uid=None, labels=None):
+        labels = dict(labels or {})
+        if uid is not None:
+            labels[OWNER_LABEL] = str(uid)
+        self.images[ref] = {"Id": _new_id(), "Labels": labels, "Names": [ref]}
+        return self.images[ref]
+
+    def containers_of(self, uid):
+        return [
+            {
+                "Names": [n],
+                "State": c["State"]["Status"],
+                "Image": c["Image"],
+                "Id": c["Id"],
+                "Labels": c["Config"]["Labels"],
+            }
+            for n, c in self.containers.items()
+            if c["Config"]["Labels"].get(OWNER_LABEL) == str(uid)
+        ]
+
+    def images_of(self, uid):
+        return [
+            {"Names": [r], "Id": i["Id"]}
+            for r, i in self.images.items()
+            if i["Labels"].get(OWNER_LABEL) == str(uid)
+        ]
+
+    def interactive(self, argv):
+        return self.run(argv, check=False).returncode
+
+    def run(self, argv, check=True, capture=True, stdin=None):
+        self.calls.append(list(argv))
+        verb = argv[0]
+        if verb == "create":
+            if self.create_rc:
+                return Result(self.create_rc, stderr=b"Error: cannot create")
+            self._create(argv[1:])
+        elif verb == "rm":
+            self.containers.pop(argv[-1], None)
+        elif verb == "ps" and "{{.Names}}" in argv:
+            return Result(stdout="\n".join(self.containers).encode())
+        elif verb == "start":
+            name = argv[-1]
+            if name in self.containers:
+                self.containers[name]["State"] = {"Status": "running", "Running": True}
+                if self.containers[name]["HostConfig"]["AutoRemove"] and "--attach" in argv:
+                    del self.containers[name]
+        return Result()
+
+    # -- what Podman would have made -----------------------------------------
+
+    def _create(self, argv):
+        opts, rest = parse(argv)
+        image = self.image(rest[0]) or {"Id": rest[0], "Labels": {}}
+        get = lambda key: [v for k, v in opts if k == key]  # noqa: E731
+        labels = dict(image["Labels"])
+        labels.update(v.split("=", 1) for v in get("--label") + get("-l"))
+        mounts = []
+        for spec in get("--volume") + get("-v"):
+            src, dst, *mode = spec.split(":")
+            mounts.append(
+                {"Type": "bind", "Source": src, "Destination": dst, "RW": mode != ["ro"]}
+            )
+        networks = {"podman": {}}
+        mode = "bridge"
+        for net in get("--network") + get("--net"):
+            name = net.split(":")[0]
+            if name in ("host", "none") or name.startswith("container:"):
+                mode, networks = name, {}
+            else:
+                networks = {name: {}}
+        maps = {"UidMap": get("--uidmap"), "GidMap": get("--gidmap")}
+        if get("--userns") == ["auto"]:
+            maps = {"UidMap": ["0:100000:65536"], "GidMap": ["0:100000:65536"]}
+        memory = get("--memory") or get("-m")
+        cpus = get("--cpus")
+        name = get("--name")[0]
+        self.containers[name] = {
+            "Id": _new_id(),
+            "Name": name,
+            "Image": image["Id"],
+            "ImageName": rest[0],
+            "State": {"Status": "created", "Running": False},
+            "Config": {"Labels": labels, "Cmd": rest[1:]},
+            "EffectiveCaps": ["CAP_CHOWN", "CAP_KILL"] + get("--cap-add"),
+            "BoundingCaps": ["CAP_CHOWN", "CAP_KILL"] + get("--cap-add"),
+            "Mounts": mounts,
+            "NetworkSettings": {"Networks": networks},
+            "HostConfig": {
+                "Privileged": ("--privileged", "true") in opts,
+                "CapAdd": get("--cap-add"),
+                "SecurityOpt": get("--security-opt"),
+                "Devices": [{"PathOnHost": d} for d in get("--device")],
+                "NetworkMode": mode,
+                "PidMode": (get("--pid") or ["private"])[0],
+                "IpcMode": (get("--ipc") or ["shareable"])[0],
+                "UTSMode": (get("--uts") or ["private"])[0],
+                "UsernsMode": (get("--userns") or ["private"])[0],
+                "IDMappings": maps if maps["UidMap"] else {},
+                "Memory": _bytes(memory[0]) if memory else 0,
+                "NanoCpus": round(float(cpus[0]) * 1e9) if cpus else 0,
+                "AutoRemove": ("--rm", "true") in opts,
+            },
+        }
+        if self.tamper:
+            self.tamper(self.containers[name])
+
+    def add_container(self, name, uid, labels=None, status="running"):
+        labels = dict(labels or {}, **{OWNER_LABEL: str(uid)})
+        self.containers[name] = {
+            "Id": _new_id(),
+            "Name": name,
+            "Image": "",
+            "Config": {"Labels": labels},
+            "State": {"Status": status, "Running": status == "running"},
+            "HostConfig": {"AutoRemove": False},
+        }
+
+
+def _bytes(text):
+    units = {"k": 2**10, "m": 2**20, "g": 2**30}
+    return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+
+
+def _new_id():
+    return hashlib.sha256(str(next(_ids)).encode()).hexdigest()
