@@ -53,6 +53,7 @@ class FakePodman:
         self.calls: list[list[str]] = []
         self.create_rc = create_rc
         self.tamper = None  # a function that changes the inspect data after create
+        self.created: list[dict] = []  # every container made, even if removed since
 
     # -- what the wrapper's backend offers ---------------------------------
 
@@ -173,6 +174,7 @@ class FakePodman:
         }
         if self.tamper:
             self.tamper(self.containers[name])
+        self.created.append(self.containers[name])
 
     def add_container(self, name, uid, labels=None, status="running"):
         labels = dict(labels or {}, **{OWNER_LABEL: str(uid)})
