@@ -86,6 +86,7 @@ def create_overlay(qemu_img: str, template: str, overlay: str, size_gib: int) ->
         capture_output=True,
         env=CLEAN_ENV,
         check=False,
+        umask=0o077,  # the student's disk: readable by root (and QEMU, by libvirt's chown) only
     )
     if result.returncode != 0:
         raise ToolFailed(f"qemu-img could not make the disk: {result.stderr.decode().strip()}")

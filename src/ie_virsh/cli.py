@@ -8,10 +8,14 @@ in the domain's libvirt metadata is the caller's UID.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import os
 import re
+import stat
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ie_common import audit, naming, output, userio
@@ -71,12 +75,24 @@ class App:
                 continue
             if user != self.caller.name:
                 continue
-            info = domxml.read(self.virt.xml(full) or "<domain/>")
+            info = self.usage(full)
             if info["owner_uid"] == self.caller.uid:
                 info["short"] = short
-                info["active"] = self.virt.is_active(full)
                 out.append(info)
         return out
+
+    def usage(self, full: str) -> dict:
+        """A domain's stored definition, with what it really uses while it runs:
+        the larger of its live and stored vCPUs and memory count."""
+        info = domxml.read(self.virt.xml(full) or "<domain/>")
+        info["active"] = self.virt.is_active(full)
+        info["live_vcpus"], info["live_memory_mib"] = info["vcpus"], info["memory_mib"]
+        if info["active"]:
+            live = domxml.read(self.virt.live_xml(full))
+            info["live_vcpus"], info["live_memory_mib"] = live["vcpus"], live["memory_mib"]
+            info["vcpus"] = max(info["vcpus"], live["vcpus"])
+            info["memory_mib"] = max(info["memory_mib"], live["memory_mib"])
+        return info
 
     # -- limits ---------------------------------------------------------------
 
@@ -100,10 +116,23 @@ class App:
         """Every student's VMs on this host (domains with an ie-virsh owner)."""
         out = []
         for full in self.virt.names():
-            info = domxml.read(self.virt.xml(full) or "<domain/>")
+            info = self.usage(full)
             if info["owner_uid"] is not None:
                 out.append(info)
         return out
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Held across every limit check and the change it guards (define, edit,
+        start), by every student on this host: limits are per server."""
+        fd = os.open(
+            self.cfg.lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+        )
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     # -- templates and paths ----------------------------------------------------
 
@@ -159,6 +188,19 @@ class App:
         disk = a.disk or max(self.cfg.default_disk_gib, 1)
         if vcpus < 1 or memory < 64 or disk < 1:
             raise UsageError("vCPUs, memory (MiB, 64 or more) and disk (GiB) must be positive")
+        with self.locked():
+            return self.define_locked(a, name, full, template, vcpus, memory, disk)
+
+    def define_locked(
+        self,
+        a: argparse.Namespace,
+        name: str,
+        full: str,
+        template: str,
+        vcpus: int,
+        memory: int,
+        disk: int,
+    ) -> int:
         if self.virt.xml(full) is not None:
             raise Refused(f"you already have a VM named {name!r}")
         self.check_limits(vcpus, memory, disk)
@@ -235,9 +277,14 @@ class App:
     def cmd_start(self, a: argparse.Namespace) -> int:
         full, info = self.own(a.name)
         socket = info["gdb_socket"]
-        if socket:
-            self.prepare_gdb_dir(socket)
-        self.virt.start(full)
+        with self.locked():
+            if self.virt.is_active(full):
+                raise Refused(f"{a.name} is already running")
+            # what it boots with, against everything else that is defined or running
+            self.check_limits(info["vcpus"], info["memory_mib"], info["disk_gib"], replacing=full)
+            if socket:
+                self.prepare_gdb_dir(socket)
+            self.virt.start(full)
         if socket:
             self.hand_over_socket(socket)
         self.audit("start", a.name, "ok")
@@ -262,18 +309,35 @@ class App:
             os.unlink(socket)
 
     def hand_over_socket(self, socket: str) -> None:
-        """QEMU made the socket; only the owner (and QEMU) may connect to it."""
+        """QEMU made the socket; only the owner (and QEMU) may connect to it.
+
+        The directory is the student's, so the name may have been swapped for
+        a link: the socket is opened without following links, checked (a
+        socket, one link, made by QEMU) and changed through its descriptor."""
         import grp
+        import pwd
 
         gid = grp.getgrnam(self.cfg.qemu_group).gr_gid
+        qemu_uids = {0}
+        with contextlib.suppress(KeyError):
+            qemu_uids.add(pwd.getpwnam(self.cfg.qemu_user).pw_uid)
         for _ in range(50):
-            if os.path.exists(socket):
+            if os.path.lexists(socket):
                 break
             time.sleep(0.1)
         else:
             raise IeError(f"QEMU did not create the gdbstub socket {socket}")
-        fd = os.open(socket, os.O_PATH | os.O_NOFOLLOW)
         try:
+            fd = os.open(socket, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as exc:
+            raise Refused(f"the gdbstub socket {socket} cannot be opened: {exc.strerror}") from exc
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISSOCK(st.st_mode) or st.st_nlink != 1 or st.st_uid not in qemu_uids:
+                raise Refused(
+                    f"{socket} is not the socket QEMU made; it was left as it is",
+                    "do not change the files in your gdbstub directory while a VM starts",
+                )
             os.chown(f"/proc/self/fd/{fd}", self.caller.uid, gid)
             os.chmod(f"/proc/self/fd/{fd}", 0o660)
         finally:
@@ -301,7 +365,23 @@ class App:
         memory = a.memory or info["memory_mib"]
         if vcpus < 1 or memory < 64:
             raise UsageError("vCPUs must be 1 or more and memory 64 MiB or more")
-        self.check_limits(vcpus, memory, info["disk_gib"], replacing=full)
+        with self.locked():
+            return self.edit_locked(a, full, info, vcpus, memory)
+
+    def edit_locked(
+        self, a: argparse.Namespace, full: str, info: dict, vcpus: int, memory: int
+    ) -> int:
+        info = self.usage(full)  # again, under the lock
+        if self.virt.is_active(full):
+            # the running VM keeps its size: count the larger of the two
+            self.check_limits(
+                max(vcpus, info["live_vcpus"]),
+                max(memory, info["live_memory_mib"]),
+                info["disk_gib"],
+                replacing=full,
+            )
+        else:
+            self.check_limits(vcpus, memory, info["disk_gib"], replacing=full)
         iface = info["interfaces"][0] if info["interfaces"] else {}
         spec = self.spec(
             full,

@@ -31,6 +31,7 @@ class Config:
     images_dir: str = "/var/lib/ie-virsh/images"
     run_dir: str = "/run/ie-virsh"
     qemu_group: str = "libvirt-qemu"
+    qemu_user: str = "libvirt-qemu"
     interface: dict[str, str] = field(default_factory=lambda: {"type": "user"})
     default_vcpus: int = 1
     default_memory_mib: int = 1024
@@ -42,6 +43,8 @@ class Config:
     )
     user_limits: dict[str, Limits] = field(default_factory=dict)
     audit_log: str = "/var/log/ie-virsh/audit.log"
+    # The lock every command that can raise usage holds across its checks and change.
+    lock_file: str = "/run/ie-virsh.lock"
     min_uid: int = 1000
     qemu_img: str = "/usr/bin/qemu-img"
     virsh: str = "/usr/bin/virsh"

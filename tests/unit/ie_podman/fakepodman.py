@@ -128,9 +128,7 @@ class FakePodman:
         mounts = []
         for spec in get("--volume") + get("-v"):
             src, dst, *mode = spec.split(":")
-            mounts.append(
-                {"Type": "bind", "Source": src, "Destination": dst, "RW": mode != ["ro"]}
-            )
+            mounts.append({"Type": "bind", "Source": src, "Destination": dst, "RW": mode != ["ro"]})
         networks = {"podman": {}}
         mode = "bridge"
         for net in get("--network") + get("--net"):
@@ -152,8 +150,8 @@ class FakePodman:
             "ImageName": rest[0],
             "State": {"Status": "created", "Running": False},
             "Config": {"Labels": labels, "Cmd": rest[1:]},
-            "EffectiveCaps": ["CAP_CHOWN", "CAP_KILL"] + get("--cap-add"),
-            "BoundingCaps": ["CAP_CHOWN", "CAP_KILL"] + get("--cap-add"),
+            "EffectiveCaps": ["CAP_CHOWN", "CAP_KILL", *get("--cap-add")],
+            "BoundingCaps": ["CAP_CHOWN", "CAP_KILL", *get("--cap-add")],
             "Mounts": mounts,
             "NetworkSettings": {"Networks": networks},
             "HostConfig": {

@@ -6,13 +6,12 @@ import json
 import os
 
 import pytest
+from fakepodman import FakePodman
 
 from ie_common.errors import IeError, NotFound, QuotaExceeded, Refused, SetupError, UsageError
 from ie_common.identity import Caller, from_sudo
 from ie_podman import cli, config, ipam
 from ie_podman.backend import OWNER_LABEL
-
-from fakepodman import FakePodman
 
 ALICE = Caller(uid=1001, gid=1001, name="alice", home="/home/alice", groups=(1001,))
 BOB = Caller(uid=1002, gid=1002, name="bob", home="/home/bob", groups=(1002,))
@@ -64,7 +63,10 @@ def test_container_root_is_the_caller_on_the_host(podman, tmp_path, monkeypatch)
     ]  # fmt: skip
     assert app.userns_args(build=True)[0] == "--userns-uid-map=0:1001:1"
     app.cmd_run(["-d", "--name", "m", "img"])  # the created mapping is checked, and it matches
-    assert podman.containers["alice_m"]["HostConfig"]["IDMappings"]["UidMap"] == ["0:1001:1", "1:200000:65535"]
+    assert podman.containers["alice_m"]["HostConfig"]["IDMappings"]["UidMap"] == [
+        "0:1001:1",
+        "1:200000:65535",
+    ]
     assert podman.containers["alice_m"]["State"]["Running"]
     monkeypatch.setattr(cli, "subordinate_range", lambda name, uid, path: None)
     with pytest.raises(Refused):

@@ -135,7 +135,9 @@ WORDS = st.sampled_from(
 )  # fmt: skip
 
 
-IMAGES = st.sampled_from(["web", "web:latest", "docker.io/library/debian:13", "localhost/bob/secret"])
+IMAGES = st.sampled_from(
+    ["web", "web:latest", "docker.io/library/debian:13", "localhost/bob/secret"]
+)
 # Options first, then an image and a command: most such lines are accepted.
 LINES = st.builds(
     lambda opts, image, command: [*opts, image, *command],
@@ -145,7 +147,9 @@ LINES = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.one_of(st.lists(WORDS, max_size=9), LINES))
 def test_property_engine_argv_stays_within_the_policy(tmp_path_factory, argv):
     tmp_path = tmp_path_factory.mktemp("prop")
@@ -200,7 +204,10 @@ def _set(path, value):
         (_set(["HostConfig", "IpcMode"], "container:bob_x"), "IpcMode"),
         (_set(["HostConfig", "NetworkMode"], "host"), "network"),
         (_set(["NetworkSettings", "Networks"], {"ie-dept": {}}), "department network"),
-        (_set(["Mounts"], [{"Type": "bind", "Source": "/", "Destination": "/h", "RW": True}]), "bind"),
+        (
+            _set(["Mounts"], [{"Type": "bind", "Source": "/", "Destination": "/h", "RW": True}]),
+            "bind",
+        ),
         (_set(["HostConfig", "IDMappings"], {"UidMap": ["0:0:65536"], "GidMap": []}), "host root"),
         (_set(["HostConfig", "IDMappings"], {}), "user namespace"),
         (_set(["Config", "Labels"], {"ie.owner.uid": "1002", "ie.owner.user": "bob"}), "owner"),
@@ -234,7 +241,8 @@ def test_inspect_data_of_real_podman_passes(podman, tmp_path):
             "PidMode": "private", "IpcMode": "shareable", "UTSMode": "private",
             "UsernsMode": "private", "CgroupnsMode": None, "SecurityOpt": ["no-new-privileges"],
             "Memory": 67108864, "NanoCpus": 1000000000, "PortBindings": {},
-            "IDMappings": {"UidMap": ["0:1001:1", "1:300000:65535"], "GidMap": ["0:1001:1", "1:300000:65535"]},
+            "IDMappings": {"UidMap": ["0:1001:1", "1:300000:65535"],
+                           "GidMap": ["0:1001:1", "1:300000:65535"]},
         },
     }  # fmt: skip
     want = verify.Expected(

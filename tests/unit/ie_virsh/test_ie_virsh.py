@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -101,6 +103,7 @@ class FakeVirt:
         self.domains: dict[str, str] = {}
         self.active: set[str] = set()
         self.calls: list[tuple] = []
+        self.live: dict[str, str] = {}  # the XML a running domain really has
 
     def names(self):
         return sorted(self.domains)
@@ -108,7 +111,8 @@ class FakeVirt:
     def xml(self, name):
         return self.domains.get(name)
 
-    live_xml = xml
+    def live_xml(self, name):
+        return self.live.get(name) or self.domains[name]
 
     def is_active(self, name):
         return name in self.active
@@ -125,10 +129,12 @@ class FakeVirt:
     def start(self, name):
         self.calls.append(("start", name))
         self.active.add(name)
+        self.live[name] = self.domains[name]
 
     def destroy(self, name):
         self.calls.append(("destroy", name))
         self.active.discard(name)
+        self.live.pop(name, None)
 
 
 @pytest.fixture
@@ -153,6 +159,7 @@ def env(tmp_path, monkeypatch):
             "images_dir": str(images),
             "run_dir": str(tmp_path / "run"),
             "audit_log": str(tmp_path / "audit.log"),
+            "lock_file": str(tmp_path / "ie-virsh.lock"),
             "limits": {"vms": 2, "vcpus": 3, "memory_mib": 3072, "disk_gib": 30},
         }
     )
@@ -294,6 +301,7 @@ def test_host_limits_count_every_students_vms(env):
             "images_dir": env["cfg"].images_dir,
             "run_dir": env["cfg"].run_dir,
             "audit_log": env["cfg"].audit_log,
+            "lock_file": env["cfg"].lock_file,
             "host_limits": {"vms": 2, "vcpus": 8, "memory_mib": 8192, "disk_gib": 100},
         }
     )
@@ -304,3 +312,124 @@ def test_host_limits_count_every_students_vms(env):
     # a domain libvirt has that is not a student's does not count
     env["virt"].domains["admin-vm"] = "<domain><name>admin-vm</name><vcpu>64</vcpu></domain>"
     run(env, ALICE, ["edit", "a", "--vcpus", "2"])
+
+
+# -- issue 21: limits taken as one step, live usage, files closed to others -------------
+
+
+def test_shrinking_a_running_vm_does_not_free_its_share(env):
+    assert (
+        run(env, ALICE, ["define", "a", "--template", "tiny", "--vcpus", "2", "--disk", "5"]) == 0
+    )
+    run(env, ALICE, ["start", "a"])
+    # the stored definition shrinks; the running VM keeps its 2 vCPUs
+    run(env, ALICE, ["edit", "a", "--vcpus", "1"])
+    with pytest.raises(QuotaExceeded):
+        run(env, ALICE, ["define", "b", "--template", "tiny", "--vcpus", "2", "--disk", "5"])
+    assert set(env["virt"].domains) == {"alice_a"}
+
+
+def test_start_checks_the_limits_against_what_runs(env):
+    run(env, ALICE, ["define", "a", "--template", "tiny", "--vcpus", "2", "--disk", "5"])
+    run(env, ALICE, ["define", "b", "--template", "tiny", "--vcpus", "1", "--disk", "5"])
+    run(env, ALICE, ["start", "a"])
+    # an admin lowered the limit meanwhile: b may not start on top of a
+    env["cfg"] = config.from_dict(
+        {
+            "templates_dir": env["cfg"].templates_dir,
+            "images_dir": env["cfg"].images_dir,
+            "run_dir": env["cfg"].run_dir,
+            "audit_log": env["cfg"].audit_log,
+            "lock_file": env["cfg"].lock_file,
+            "limits": {"vms": 2, "vcpus": 2, "memory_mib": 3072, "disk_gib": 30},
+        }
+    )
+    with pytest.raises(QuotaExceeded):
+        run(env, ALICE, ["start", "b"])
+    assert env["virt"].active == {"alice_a"}
+    with pytest.raises(Refused):
+        run(env, ALICE, ["start", "a"])  # already running
+
+
+def test_eight_parallel_defines_never_pass_the_vm_limit(env):
+    import threading
+
+    slow = env["virt"].define
+
+    def define(xml):
+        time.sleep(0.05)
+        slow(xml)
+
+    env["virt"].define = define
+    outcomes = []
+
+    def one(i):
+        try:
+            outcomes.append(
+                run(env, ALICE, ["define", f"v{i}", "--template", "tiny", "--disk", "1"])
+            )
+        except QuotaExceeded as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(env["virt"].domains) == 2  # the limit
+    assert sum(isinstance(o, QuotaExceeded) for o in outcomes) == 6
+
+
+def test_overlays_are_readable_by_their_owner_only(tmp_path):
+    fake = tmp_path / "qemu-img"
+    fake.write_text('#!/bin/sh\n: > "$9"\n')
+    fake.chmod(0o755)
+    overlay = tmp_path / "alice_vm.qcow2"
+    backend.create_overlay(str(fake), "/t.qcow2", str(overlay), 1)
+    assert overlay.stat().st_mode & 0o777 == 0o600
+
+
+def _app(env, caller=ALICE):
+    cfg = config.from_dict(
+        {
+            "run_dir": env["cfg"].run_dir,
+            "audit_log": env["cfg"].audit_log,
+            "lock_file": env["cfg"].lock_file,
+            "qemu_group": "root",
+            "qemu_user": "root",
+        }
+    )
+    return cli.App(caller, cfg, env["virt"], str(env["tmp"]))
+
+
+def test_the_gdb_socket_is_handed_over_only_if_qemu_made_it(env, tmp_path):
+    import socket as sk
+
+    app = _app(env)
+    directory = tmp_path / "gdb"
+    directory.mkdir()
+    # a real socket, as QEMU makes it: it goes to the owner
+    sock = sk.socket(sk.AF_UNIX)
+    sock.bind(str(directory / "vm.gdb"))
+    app.hand_over_socket(str(directory / "vm.gdb"))
+    st = os.stat(directory / "vm.gdb")
+    assert (st.st_uid, st.st_mode & 0o777) == (ALICE.uid, 0o660)
+    sock.close()
+    # a symlink or a hard link to another file in its place: refused, the file untouched
+    victim = tmp_path / "victim"
+    victim.write_text("secret")
+    victim.chmod(0o600)
+    for swap in (os.symlink, os.link):
+        os.unlink(directory / "vm.gdb")
+        swap(victim, directory / "vm.gdb")
+        with pytest.raises(Refused):
+            app.hand_over_socket(str(directory / "vm.gdb"))
+        st = os.stat(victim)
+        assert (st.st_uid, st.st_mode & 0o777) == (0, 0o600)
+
+
+@pytest.mark.parametrize("name", ["vm\n", "vm\nx", "\nvm"])
+def test_vm_names_with_new_lines_are_refused(env, name):
+    with pytest.raises(UsageError):
+        run(env, ALICE, ["define", "--template", "tiny", "--", name])
+    assert env["virt"].domains == {}
