@@ -8,13 +8,15 @@ path the student chose.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import signal
 import subprocess
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ie_common.errors import IeError, Refused, UsageError
 from ie_common.identity import Caller
@@ -41,26 +43,33 @@ def drop_privileges(caller: Caller) -> None:
     os.umask(0o022)
 
 
-def output_as_user(caller: Caller, produce: Callable[[BinaryIO], None]) -> bytes:
-    """Run ``produce(out)`` in a child with the caller's privileges; what it
-    writes to ``out`` is returned.
+CHUNK = 64 * 1024  # every stream passes through root in pieces of this size
 
-    The parent reads the output while the child runs (a child that writes
-    more than a pipe holds never blocks). An :class:`IeError` raised in the
-    child comes back with its class and message; an ``OSError`` comes back
-    as a usage error naming the file; anything else as the exit status.
+
+@contextlib.contextmanager
+def piped_as_user(
+    caller: Caller, fn: Callable[[BinaryIO], None], child_reads: bool = False
+) -> Iterator[BinaryIO]:
+    """Run ``fn(pipe)`` in a child with the caller's privileges; yield the
+    parent's end of the pipe (readable, or writable when ``child_reads``).
+
+    An :class:`IeError` raised in the child comes back with its class and
+    message; an ``OSError`` comes back as a usage error naming the file;
+    anything else as the exit status. If the parent stops early (an error,
+    a size cap), the child is killed.
     """
-    data_r, data_w = os.pipe()
+    read_fd, write_fd = os.pipe()
     report_r, report_w = os.pipe()
+    child_end, parent_end = (read_fd, write_fd) if child_reads else (write_fd, read_fd)
     pid = os.fork()
     if pid == 0:  # child
-        os.close(data_r)
+        os.close(parent_end)
         os.close(report_r)
         status = 0
         try:
             drop_privileges(caller)
-            with os.fdopen(data_w, "wb") as out:
-                produce(out)
+            with os.fdopen(child_end, "rb" if child_reads else "wb") as pipe:
+                fn(pipe)
         except IeError as exc:
             os.write(report_w, f"{type(exc).__name__}\n{exc.message}\n{exc.hint or ''}".encode())
             status = 1
@@ -72,22 +81,73 @@ def output_as_user(caller: Caller, produce: Callable[[BinaryIO], None]) -> bytes
             status = 2
         finally:
             os._exit(status)
-    os.close(data_w)
+    os.close(child_end)
     os.close(report_w)
-    with os.fdopen(data_r, "rb") as fh:
-        data = fh.read()
+    finished = False
+    try:
+        with os.fdopen(parent_end, "wb" if child_reads else "rb") as pipe:
+            yield pipe
+        finished = True
+    finally:
+        if not finished:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(report_r)
+    _reap(caller, pid, report_r)
+
+
+def _reap(caller: Caller, pid: int, report_r: int) -> None:
     with os.fdopen(report_r, "rb") as fh:
         report = fh.read().decode(errors="replace")
     _, wait_status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(wait_status)
     if code == 0:
-        return data
+        return
     if report:
         kind, _, rest = report.partition("\n")
         message, _, hint = rest.partition("\n")
         cls = {"Refused": Refused, "UsageError": UsageError}.get(kind, IeError)
         raise cls(message, hint or None)
     raise IeError(f"a step run as {caller.name} failed (status {code})")
+
+
+def output_as_user(caller: Caller, produce: Callable[[BinaryIO], None]) -> bytes:
+    """What ``produce(out)``, run with the caller's privileges, writes (small
+    outputs only: a resolved path, an XML file of 1 MB at most)."""
+    with piped_as_user(caller, produce) as pipe:
+        data = pipe.read()
+    return data
+
+
+class Capped(io.RawIOBase):
+    """A reader that refuses to pass more than ``limit`` bytes."""
+
+    def __init__(self, raw: BinaryIO, limit: int, what: str) -> None:
+        self.raw, self.limit, self.what, self.seen = raw, limit, what, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(min(len(buffer), CHUNK))
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise Refused(
+                f"{self.what} is larger than {self.limit // 2**20} MiB, the limit on this server",
+                "copy less at a time, or leave large data in your home and mount it with -v",
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def copy_stream(source: BinaryIO, sink: BinaryIO) -> int:
+    """Copy in pieces of :data:`CHUNK` bytes; the number of bytes copied."""
+    total = 0
+    while chunk := source.read(CHUNK):
+        sink.write(chunk)
+        total += len(chunk)
+    return total
 
 
 def as_user(caller: Caller, fn: Callable[[], None]) -> None:
@@ -146,28 +206,31 @@ def resolve_in_home(caller: Caller, path: str, cwd: str) -> str:
     return output_as_user(caller, resolve).decode()
 
 
-def tar_from_user(caller: Caller, source: str, arcname: str, cwd: str) -> bytes:
-    """A tar archive of ``source`` (file or directory), read as the caller."""
+def tar_from_user(
+    caller: Caller, source: str, arcname: str, cwd: str
+) -> contextlib.AbstractContextManager[BinaryIO]:
+    """A stream of a tar archive of ``source`` (file or directory), read as the caller."""
 
     def archive(out: BinaryIO) -> None:
         with tarfile.open(fileobj=out, mode="w|") as tar:
             tar.add(os.path.join(cwd, source), arcname=arcname, recursive=True)
 
-    return output_as_user(caller, archive)
+    return piped_as_user(caller, archive)
 
 
-def extract_safely(data: bytes, dest: str, rename_to: str | None = None) -> None:
-    """Extract a tar into ``dest`` with tarfile's ``data`` filter.
+def extract_safely(stream: BinaryIO, dest: str, rename_to: str | None = None) -> None:
+    """Extract a tar stream into ``dest``, one member at a time, with tarfile's
+    ``data`` filter.
 
     The filter refuses absolute names, ``..``, links leaving ``dest`` and
     device files, and drops set-id bits and ownership. ``rename_to``
-    replaces the archive's top-level name.
+    replaces the archive's top-level name. Nothing is held in memory but
+    the member being written.
     """
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
-        members = tar.getmembers()
-        if rename_to is not None:
-            for member in members:
+    with tarfile.open(fileobj=stream, mode="r|") as tar:
+        for member in tar:
+            if rename_to is not None:
                 parts = PurePosixPath(member.name).parts
                 if parts:
                     member.name = str(PurePosixPath(rename_to, *parts[1:]))
-        tar.extractall(dest, members=members, filter="data")
+            tar.extract(member, dest, filter="data")

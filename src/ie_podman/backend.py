@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from ie_common.errors import ToolFailed
+from ie_common.userio import copy_stream
 
 OWNER_LABEL = "ie.owner.uid"
 USER_LABEL = "ie.owner.user"
@@ -44,6 +47,41 @@ class Podman:
             message = (result.stderr or b"").decode(errors="replace").strip()
             raise ToolFailed(message or f"podman {args[0]} failed ({result.returncode})")
         return result
+
+    def stream_in(self, args: list[str], source: BinaryIO) -> None:
+        """Run with ``source`` copied to Podman's standard input in pieces."""
+        with subprocess.Popen(  # noqa: S603 - argv list, no shell
+            self.argv(args), stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=CLEAN_ENV
+        ) as proc:
+            assert proc.stdin is not None and proc.stderr is not None
+            try:
+                copy_stream(source, proc.stdin)
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            except BaseException:
+                proc.kill()
+                raise
+            message = proc.stderr.read(64 * 1024).decode(errors="replace").strip()
+        if proc.returncode != 0:
+            raise ToolFailed(message or f"podman {args[0]} failed ({proc.returncode})")
+
+    @contextlib.contextmanager
+    def stream_out(self, args: list[str]) -> Iterator[BinaryIO]:
+        """Podman's standard output as a stream; it fails after the reader is done."""
+        with subprocess.Popen(  # noqa: S603 - argv list, no shell
+            self.argv(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=CLEAN_ENV
+        ) as proc:
+            assert proc.stdout is not None and proc.stderr is not None
+            try:
+                yield proc.stdout
+            except BaseException:
+                proc.kill()
+                raise
+            proc.stdout.close()
+            message = proc.stderr.read(64 * 1024).decode(errors="replace").strip()
+        if proc.returncode not in (0, -9):
+            raise ToolFailed(message or f"podman {args[0]} failed ({proc.returncode})")
 
     def interactive(self, args: list[str]) -> int:
         """Run with the caller's terminal (run -it, exec -it, logs -f)."""

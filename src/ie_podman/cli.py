@@ -15,6 +15,7 @@ import re
 import secrets
 import shutil
 import ssl
+import stat
 import sys
 import tarfile
 import tempfile
@@ -24,7 +25,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from ie_common import audit, output, userio
 from ie_common.errors import (
@@ -177,10 +178,11 @@ class App:
         ]
 
     @contextlib.contextmanager
-    def user_lock(self) -> Iterator[None]:
-        """Held across every check of the caller's limits and the change it
-        guards, so that parallel commands of one student cannot pass a limit."""
-        with ipam.flocked(Path(self.cfg.state_dir) / "users" / f"{self.caller.uid}.lock"):
+    def user_lock(self, what: str = "containers") -> Iterator[None]:
+        """Held across every check of the caller's limits on ``what`` and the
+        change it guards, so that parallel commands of one student cannot
+        pass a limit. Limits are per server: each host has its own locks."""
+        with ipam.flocked(Path(self.cfg.state_dir) / "users" / f"{self.caller.uid}.{what}.lock"):
             yield
 
     # -- addresses ---------------------------------------------------------
@@ -338,13 +340,16 @@ class App:
         for flag in ("detach", "interactive", "tty"):
             if v.get(flag):
                 argv.append(f"--{flag}")
-        for env in policy.check_env(list(v.get("env", []))):  # type: ignore[call-overload]
-            argv += ["--env", env]
-        for key in ("workdir", "user"):
-            if key in v:
-                argv += [f"--{key}", str(v[key])]
-        rc = self.podman.interactive([*argv, full, *parsed.positionals[1:]])
-        self.audit("exec", parsed.positionals[0], f"rc={rc}", " ".join(parsed.positionals[1:]))
+        policy.check_limits({k: v[k] for k in ("workdir", "user") if k in v})
+        argv += [f"--env={e}" for e in policy.check_env(list(v.get("env", [])))]  # type: ignore[call-overload]
+        argv += [f"--{k}={v[k]}" for k in ("workdir", "user") if k in v]
+        rc = self.podman.interactive([*argv, "--", full, *parsed.positionals[1:]])
+        self.audit(
+            "exec",
+            parsed.positionals[0],
+            f"rc={rc}",
+            f"argv={' '.join([*argv, full, *parsed.positionals[1:]])}",
+        )
         return rc
 
     def cmd_start(self, args: list[str]) -> int:
@@ -503,25 +508,33 @@ class App:
         if "tag" not in v or len(parsed.positionals) != 1:
             raise UsageError("build needs --tag NAME[:TAG] and one context DIR")
         ref = naming.image_ref(self.caller.name, str(v["tag"]))
+        if "target" in v and not naming.CONTAINER_RE.fullmatch(str(v["target"])):
+            raise UsageError(f"--target {v['target']!r} is not a stage name")
+        with self.user_lock("images"):
+            return self.build_locked(parsed, ref)
+
+    def build_locked(self, parsed: policy.Parsed, ref: str) -> int:
+        v = parsed.values
         quota = self.cfg.quota_for(self.caller.name).images
-        existing = {r for i in self.podman.images_of(self.caller.uid) for r in i.get("Names") or []}
-        if ref not in existing and len(self.podman.images_of(self.caller.uid)) >= quota:
+        mine = self.podman.images_of(self.caller.uid)
+        if ref not in {r for i in mine for r in i.get("Names") or []} and len(mine) >= quota:
             raise QuotaExceeded(
                 f"you already have {quota} images, your limit",
-                "remove one you no longer need with the admins, or re-use a tag",
+                "remove one you no longer need (ie-podman rmi), or re-use a tag",
             )
         containerfile = str(v.get("file", "Containerfile"))
         cf = PurePosixPath(containerfile)
         if cf.is_absolute() or ".." in cf.parts:
             raise Refused("--file must name a file inside the build context")
         context = parsed.positionals[0]
-        data = userio.tar_from_user(self.caller, context, ".", self.cwd)
         with tempfile.TemporaryDirectory(prefix="ie-podman-build-") as tmp:
             os.chmod(tmp, 0o700)
             ctx = os.path.join(tmp, "context")
             os.mkdir(ctx, 0o700)
             try:
-                userio.extract_safely(data, ctx)
+                with userio.tar_from_user(self.caller, context, ".", self.cwd) as stream:
+                    capped = userio.Capped(stream, self.upload_limit(), "the build context")
+                    userio.extract_safely(io.BufferedReader(capped, userio.CHUNK), ctx)
             except (tarfile.TarError, OSError) as exc:
                 raise Refused(f"the build context cannot be used: {exc}") from exc
             cf_path = os.path.join(ctx, containerfile)
@@ -535,19 +548,15 @@ class App:
                 raise UsageError(f"no {containerfile} in {context}")
             with open(cf_path, encoding="utf-8", errors="replace") as fh:
                 self.check_containerfile(fh.read())
-            argv = ["build", "--tag", ref, *self.owner_labels(), *self.userns_args(build=True)]
-            argv += ["--file", cf_path]
-            for arg in policy.check_env(list(v.get("build_arg", []))):  # type: ignore[call-overload]
-                argv += ["--build-arg", arg]
-            for label in policy.check_labels(list(v.get("label", []))):  # type: ignore[call-overload]
-                argv += ["--label", label]
+            argv = ["build", f"--tag={ref}", *self.owner_labels(), *self.userns_args(build=True)]
+            argv += [f"--file={cf_path}", "--security-opt=no-new-privileges"]
+            argv += [f"--build-arg={a}" for a in policy.check_env(list(v.get("build_arg", [])))]  # type: ignore[call-overload]
+            argv += [f"--label={x}" for x in policy.check_labels(list(v.get("label", [])))]  # type: ignore[call-overload]
             if "target" in v:
-                argv += ["--target", str(v["target"])]
-            for flag in ("no_cache", "quiet"):
-                if v.get(flag):
-                    argv.append("--" + flag.replace("_", "-"))
-            rc = self.podman.interactive([*argv, ctx])
-        self.audit("build", str(v["tag"]), f"rc={rc}")
+                argv.append(f"--target={v['target']}")
+            argv += [f"--{f.replace('_', '-')}" for f in ("no_cache", "quiet") if v.get(f)]
+            rc = self.podman.interactive([*argv, "--", ctx])
+        self.audit("build", str(v["tag"]), f"rc={rc}", f"argv={' '.join(argv)}")
         return rc
 
     def check_containerfile(self, text: str) -> None:
@@ -604,37 +613,49 @@ class App:
                 target_dir, arcname = inside, os.path.basename(os.path.normpath(src))
             else:
                 target_dir, arcname = os.path.dirname(inside) or "/", os.path.basename(inside)
-            data = userio.tar_from_user(self.caller, src, arcname, self.cwd)
-            self.podman.run(["cp", "-", f"{full}:{target_dir}"], stdin=data)
-            self.audit("cp", name, "ok", f"in {inside}")
+            with userio.tar_from_user(self.caller, src, arcname, self.cwd) as stream:
+                capped = userio.Capped(stream, self.upload_limit(), f"{src}")
+                self.podman.stream_in(
+                    ["cp", "-", f"{full}:{target_dir}"], io.BufferedReader(capped, userio.CHUNK)
+                )
+            self.audit("cp", name, "ok", f"container={full} in {inside}")
         else:
             assert src_ctr is not None
             name, inside = src_ctr
             full, _ = self.own_container(name)
-            data = self.podman.run(["cp", f"{full}:{inside}", "-"]).stdout
             local = os.path.join(self.cwd, dest)
 
-            def write() -> None:
+            def write(pipe: BinaryIO) -> None:
                 if os.path.isdir(local):
-                    userio.extract_safely(data, local)
+                    userio.extract_safely(pipe, local)
                 else:
-                    userio.extract_safely(
-                        data, os.path.dirname(local) or ".", rename_to=os.path.basename(local)
-                    )
+                    base = os.path.basename(local)
+                    userio.extract_safely(pipe, os.path.dirname(local) or ".", rename_to=base)
 
-            userio.as_user(self.caller, write)
-            self.audit("cp", name, "ok", f"out {inside}")
+            with (
+                self.podman.stream_out(["cp", f"{full}:{inside}", "-"]) as out,
+                userio.piped_as_user(self.caller, write, child_reads=True) as sink,
+            ):
+                capped = userio.Capped(out, self.upload_limit(), f"{name}:{inside}")
+                userio.copy_stream(io.BufferedReader(capped, userio.CHUNK), sink)
+            self.audit("cp", name, "ok", f"container={full} out {inside}")
         return EXIT_OK
 
+    def upload_limit(self) -> int:
+        return (self.cfg.max_upload_mib or 1 << 40) * 2**20
+
     def is_dir_in(self, full: str, path: str) -> bool:
-        result = self.podman.run(["cp", f"{full}:{path}", "-"], check=False)
-        if result.returncode != 0:
-            return False
+        """Whether ``path`` is a directory in the container: only the first
+        header of Podman's tar stream is read."""
         try:
-            with tarfile.open(fileobj=_bytes_io(result.stdout), mode="r:") as tar:
-                first = tar.next()
-                return bool(first and first.isdir())
-        except tarfile.TarError:
+            with self.podman.stream_out(["cp", f"{full}:{path}", "-"]) as out:
+                with tarfile.open(fileobj=out, mode="r|") as tar:
+                    first = tar.next()
+                    found = bool(first and first.isdir())
+                raise _Stop(found)
+        except _Stop as stop:
+            return stop.found
+        except (tarfile.TarError, IeError):
             return False
 
     def cmd_sif(self, args: list[str]) -> int:
@@ -648,12 +669,21 @@ class App:
             if len(parsed.positionals) == 2
             else os.path.join(self.caller.home, f"{name}_{tag}.sif")
         )
+        # The archive stays in a directory of root's until apptainer has read
+        # it: the student gets the file (by its descriptor), never the directory.
         tmp = tempfile.mkdtemp(prefix="ie-podman-sif-", dir="/var/tmp")
         try:
             archive = os.path.join(tmp, "image.tar")
-            self.podman.run(["save", "--format", "docker-archive", "--output", archive, ref])
-            for path in (tmp, archive):
-                os.chown(path, self.caller.uid, self.caller.gid)
+            self.podman.run(["save", "--format=docker-archive", f"--output={archive}", ref])
+            fd = os.open(archive, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise IeError("podman save did not write a file")
+                os.fchown(fd, self.caller.uid, self.caller.gid)
+                os.fchmod(fd, 0o400)
+            finally:
+                os.close(fd)
+            os.chmod(tmp, 0o711)  # noqa: S103 - root's directory: the name can be reached, not changed
             argv = [self.cfg.apptainer, "build"]
             if parsed.values.get("force"):
                 argv.append("--force")
@@ -661,7 +691,6 @@ class App:
                 self.caller, [*argv, output, f"docker-archive:{archive}"], cwd=self.cwd
             )
         finally:
-            userio.as_user(self.caller, lambda: shutil.rmtree(tmp, ignore_errors=True))
             shutil.rmtree(tmp, ignore_errors=True)
         if result.returncode != 0:
             message = result.stderr.decode(errors="replace").strip().splitlines()
@@ -795,8 +824,9 @@ def _container_part(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _bytes_io(data: bytes) -> io.BytesIO:
-    return io.BytesIO(data)
+class _Stop(Exception):
+    def __init__(self, found: bool) -> None:
+        self.found = found
 
 
 def _seconds(value: object, option: str) -> str:

@@ -44,8 +44,58 @@ def test_the_child_really_has_the_callers_uid():
     caller = Caller(nobody.pw_uid, nobody.pw_gid, "nobody", "/nonexistent", (nobody.pw_gid,))
     out = userio.output_as_user(caller, lambda o: o.write(f"{os.getuid()} {os.getgid()}".encode()))
     assert out.decode() == f"{nobody.pw_uid} {nobody.pw_gid}"
-    with pytest.raises(UsageError, match="Permission denied"):
-        userio.tar_from_user(caller, "/root", "x", "/")
+    with (
+        pytest.raises(UsageError, match="Permission denied"),
+        userio.tar_from_user(caller, "/root", "x", "/") as stream,
+    ):
+        stream.read()
+
+
+def test_a_large_sparse_file_streams_through_root_in_bounded_memory(tmp_path):
+    """Class 7 of issue 21: 512 MiB (sparse) through root, whose memory stays small."""
+    import io
+    import resource
+
+    big = tmp_path / "src" / "sparse.img"
+    big.parent.mkdir()
+    with open(big, "wb") as fh:
+        fh.truncate(512 * 2**20)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with userio.tar_from_user(me(), "src", "src", str(tmp_path)) as stream:
+        capped = userio.Capped(stream, 600 * 2**20, "the test copy")
+        userio.extract_safely(io.BufferedReader(capped, userio.CHUNK), str(dest))
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert (dest / "src" / "sparse.img").stat().st_size == 512 * 2**20
+    assert grown_kib < 32 * 1024, f"root's process grew by {grown_kib} KiB"
+
+
+def test_a_stream_over_its_cap_is_refused_and_the_child_stopped(tmp_path):
+    import io
+
+    (tmp_path / "f").write_bytes(b"x" * 3_000_000)
+    with (
+        pytest.raises(Refused, match="larger than"),
+        userio.tar_from_user(me(), "f", "f", str(tmp_path)) as stream,
+    ):
+        io.BufferedReader(userio.Capped(stream, 2**20, "f")).read()
+
+
+def test_extraction_refuses_paths_leaving_the_destination(tmp_path):
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        evil = tarfile.TarInfo("../escaped")
+        evil.size = 1
+        tar.addfile(evil, io.BytesIO(b"x"))
+    buf.seek(0)
+    (tmp_path / "d").mkdir()
+    with pytest.raises(tarfile.TarError):
+        userio.extract_safely(buf, str(tmp_path / "d"))
+    assert not (tmp_path / "escaped").exists()
 
 
 def test_tables_and_json():
