@@ -186,6 +186,11 @@ def _check_inside(path: str, root: str) -> None:
         ) from exc
 
 
+def check_inside_home(caller: Caller, path: str) -> None:
+    """``path`` (already resolved) lies in the caller's home."""
+    _check_inside(path, os.path.realpath(caller.home))
+
+
 def resolve_in_home(caller: Caller, path: str, cwd: str) -> str:
     """The real path of ``path`` as the caller sees it, which must be in their home.
 
@@ -234,3 +239,45 @@ def extract_safely(stream: BinaryIO, dest: str, rename_to: str | None = None) ->
                 if parts:
                     member.name = str(PurePosixPath(rename_to, *parts[1:]))
             tar.extract(member, dest, filter="data")
+
+
+def open_dir_nofollow(path: str, root_fd: int | None = None) -> int:
+    """An ``O_PATH`` descriptor of the directory ``path``, walked one component
+    at a time without following any link (relative to ``root_fd`` if given).
+
+    A name a student swapped for a link is refused, never followed: what the
+    descriptor holds is the directory that was there, whatever happens to
+    the path afterwards.
+    """
+    flags = os.O_PATH | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
+    parts = [p for p in PurePosixPath(path).parts if p not in ("/", ".")]
+    if ".." in parts:
+        raise Refused(f"{path}: '..' is not allowed here")
+    fd = os.open("/", flags) if root_fd is None else os.dup(root_fd)
+    try:
+        for part in parts:
+            try:
+                nxt = os.open(part, flags, dir_fd=fd)
+            except OSError as exc:
+                raise Refused(
+                    f"{path} is not a plain directory (a link, or it changed): {exc.strerror}",
+                    "give the directory itself, not a link to it",
+                ) from exc
+            os.close(fd)
+            fd = nxt
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def check_dir_access(caller: Caller, fd: int, path: str, write: bool) -> None:
+    """The caller (not root) can open the directory held by ``fd``, and write
+    to it when ``write``; checked in a child with the caller's privileges."""
+
+    def probe(_out: BinaryIO) -> None:
+        os.close(os.open(".", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd))
+        if write and not os.access(".", os.W_OK, dir_fd=fd):
+            raise Refused(f"you cannot write to {path}", f"mount it read-only: -v {path}:PATH:ro")
+
+    output_as_user(caller, probe)

@@ -222,7 +222,7 @@ class App:
         parsed = policy.parse_options(args, RUN)
         if not parsed.positionals:
             raise UsageError("run needs an IMAGE", "sudo ie-podman run [OPTIONS] IMAGE [COMMAND]")
-        image_text, command = parsed.positionals[0], parsed.positionals[1:]
+        image_text = parsed.positionals[0]
         v = parsed.values
         policy.check_limits(v, self.cfg.max_memory_mib * 2**20, self.cfg.max_cpus)
         name = str(v["name"]) if "name" in v else f"c-{secrets.token_hex(3)}"
@@ -236,13 +236,43 @@ class App:
         shown = image_text
         if labels_of(image_data).get(OWNER_LABEL) == str(self.caller.uid):
             shown = ":".join(naming.parse_image_name(image_text))
-        binds = []
-        for spec in v.get("volume", []):  # type: ignore[union-attr]
-            host, inside, mode = policy.split_volume(str(spec))
-            real = userio.resolve_in_home(self.caller, host, self.cwd)
-            if ":" in real or "," in real or "\n" in real:
-                raise Refused(f"-v {spec}: the path may not contain ':', ',' or a new line")
-            binds.append((real, inside, mode == "rw"))
+        binds, held = [], []
+        try:
+            for spec in v.get("volume", []):  # type: ignore[union-attr]
+                host, inside, mode = policy.split_volume(str(spec))
+                real = userio.resolve_in_home(self.caller, host, self.cwd)
+                if ":" in real or "," in real or "\n" in real:
+                    raise Refused(f"-v {spec}: the path may not contain ':', ',' or a new line")
+                held.append((self.hold_dir(real, mode == "rw"), inside))
+                binds.append((real, inside, mode == "rw"))
+            return self.run_checked(v, parsed, image, name, full, shown, binds, held)
+        finally:
+            for fd, _ in held:
+                os.close(fd)
+
+    def hold_dir(self, real: str, write: bool) -> int:
+        """A descriptor of the caller's directory ``real``, opened by root
+        without following links and checked as the caller."""
+        fd = userio.open_dir_nofollow(real)
+        try:
+            userio.check_dir_access(self.caller, fd, real, write)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def run_checked(
+        self,
+        v: dict[str, object],
+        parsed: policy.Parsed,
+        image: str,
+        name: str,
+        full: str,
+        shown: str,
+        binds: list[tuple[str, str, bool]],
+        held: list[tuple[int, str]],
+    ) -> int:
+        command = parsed.positionals[1:]
         argv = ["create", f"--name={full}", *self.owner_labels(), f"--label={IMAGE_LABEL}={shown}"]
         argv += ["--security-opt=no-new-privileges", *self.userns_args()]
         argv += [f"--{flag}" for flag in ("interactive", "tty", "rm", "init") if v.get(flag)]
@@ -270,9 +300,9 @@ class App:
                         f"--network={self.cfg.network}:ip={addr}",
                         f"--label={NETWORK_LABEL}=dept",
                     ]
-                    self.create_checked([*argv, "--", image, *command], want)
+                    self.create_checked([*argv, "--", image, *command], want, held)
             else:
-                self.create_checked([*argv, "--", image, *command], want)
+                self.create_checked([*argv, "--", image, *command], want, held)
         detail = f"container={full} ip={addr} argv={' '.join(argv)} -- {image} {' '.join(command)}"
         if v.get("detach"):
             result = self.podman.run(["start", full], check=False)
@@ -312,12 +342,16 @@ class App:
             labels={IMAGE_LABEL: shown},
         )
 
-    def create_checked(self, argv: list[str], want: verify.Expected) -> None:
+    def create_checked(
+        self, argv: list[str], want: verify.Expected, held: list[tuple[int, str]]
+    ) -> None:
         """``podman create``, then the created container against the policy:
         on any difference it is removed and the command refused."""
         self.podman.run(argv)
         data = self.podman.container(want.name)
         found = ["it was not created"] if data is None else verify.problems(data, want)
+        if not found and held:
+            found = self.mounted_as_held(want.name, held)
         if found:
             self.podman.run(["rm", "--force", "--", want.name], check=False)
             self.audit(
@@ -329,6 +363,59 @@ class App:
                 + "); it was removed",
                 "tell the admins: this is a bug or a changed Podman default",
             )
+
+    def recheck_mounts(self, full: str, data: dict[str, Any]) -> None:
+        """Before a stopped container starts again, its ``-v`` directories are
+        held and compared as at ``run``: the names may have been swapped since."""
+        if (data.get("State") or {}).get("Running"):
+            return
+        binds = [m for m in data.get("Mounts") or [] if m.get("Type") == "bind"]
+        held: list[tuple[int, str]] = []
+        try:
+            for m in binds:
+                source = str(m.get("Source", ""))
+                userio.check_inside_home(self.caller, source)
+                held.append((self.hold_dir(source, bool(m.get("RW"))), str(m.get("Destination"))))
+            found = self.mounted_as_held(full, held) if held else []
+        finally:
+            for fd, _ in held:
+                os.close(fd)
+        if found:
+            self.podman.run(["stop", "--time=0", full], check=False)
+            self.audit("start", full, "Refused", "; ".join(found))
+            raise Refused(
+                "not started: " + "; ".join(found),
+                "mount directories of your home, and leave them in place while they are used",
+            )
+
+    def mounted_as_held(self, full: str, held: list[tuple[int, str]]) -> list[str]:
+        """Podman mounts ``-v`` directories by name, as root, when the container
+        is initialised. ``podman init`` makes the mounts without starting
+        anything; each mounted directory must then be the very directory root
+        holds a descriptor of (same device and inode): a name swapped for a
+        link in between is caught here, before any process runs."""
+        self.podman.run(["init", full])
+        pid = int(((self.podman.container(full) or {}).get("State") or {}).get("Pid") or 0)
+        if pid <= 0:
+            return ["no process after podman init"]
+        found = []
+        root = os.open(f"/proc/{pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for fd, inside in held:
+                try:
+                    mounted = userio.open_dir_nofollow(inside, root_fd=root)
+                except Refused:
+                    found.append(f"{inside} is not a plain directory in the container")
+                    continue
+                try:
+                    a, b = os.fstat(fd), os.fstat(mounted)
+                finally:
+                    os.close(mounted)
+                if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino):
+                    found.append(f"{inside} is not the directory you named (it was swapped)")
+        finally:
+            os.close(root)
+        return found
 
     def cmd_exec(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, EXEC, extra_refused=policy.PRIVILEGED_EXEC)
@@ -365,6 +452,7 @@ class App:
                         connect = ["network", "connect", f"--ip={addr}", self.cfg.network, full]
                         self.podman.run(connect)
                         self.say(f"{name}: new department address {addr}")
+            self.recheck_mounts(full, data)
             self.podman.run(["start", full])
             self.audit("start", name, "ok", f"container={full}")
             self.say(name)

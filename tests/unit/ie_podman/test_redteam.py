@@ -6,6 +6,7 @@ tests drive the whole ``run`` command with words a student might try.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -347,3 +348,42 @@ def test_no_pattern_in_the_wrappers_is_anchored_with_dollar():
         text = path.read_text()
         assert not re.search(r"""re\.compile\(r?["'][^"']*\$["']""", text), path
         assert not re.search(r"_RE\.match\(|_RE\.search\(", text), path
+
+
+# -- class 5: root never follows a path a student can change -----------------------------
+
+
+def test_a_volume_path_with_a_link_is_refused_not_followed(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("/etc")
+    fd = cli.userio.open_dir_nofollow(str(tmp_path / "real"))
+    os.close(fd)
+    with pytest.raises(Refused):
+        cli.userio.open_dir_nofollow(str(tmp_path / "link"))
+    with pytest.raises(Refused):
+        cli.userio.open_dir_nofollow(str(tmp_path / "link" / "ssh"))
+
+
+def test_a_mount_swapped_before_init_is_caught_and_the_container_removed(podman, tmp_path):
+    """The container's mounted directory is compared with what root holds.
+
+    The fake gives the container this process's root, so the directory
+    "mounted" at DEST is whatever DEST is on this host.
+    """
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    mine.mkdir()
+    other.mkdir()
+    app = make_app(ALICE, podman, tmp_path)
+    podman.add_container("alice_v", 1001, status="created")
+    podman.containers["alice_v"]["State"]["Pid"] = os.getpid()
+    fd = cli.userio.open_dir_nofollow(str(mine))
+    try:
+        assert app.mounted_as_held("alice_v", [(fd, str(mine))]) == []
+        found = app.mounted_as_held("alice_v", [(fd, str(other))])
+        assert found and "swapped" in found[0]
+        (tmp_path / "swapped").symlink_to(mine)
+        found = app.mounted_as_held("alice_v", [(fd, str(tmp_path / "swapped"))])
+        assert found and "not a plain directory" in found[0]
+    finally:
+        os.close(fd)
+    assert ["init", "alice_v"] in podman.calls
