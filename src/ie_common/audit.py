@@ -28,7 +28,7 @@ def record(
             "command": command,
             "target": target,
             "outcome": outcome,
-            "detail": detail[:500],
+            "detail": detail[:4000],
         },
         sort_keys=True,
     )

@@ -348,10 +348,14 @@ class App:
         """``podman create``, then the created container against the policy:
         on any difference it is removed and the command refused."""
         self.podman.run(argv)
-        data = self.podman.container(want.name)
-        found = ["it was not created"] if data is None else verify.problems(data, want)
-        if not found and held:
-            found = self.mounted_as_held(want.name, held)
+        try:
+            data = self.podman.container(want.name)
+            found = ["it was not created"] if data is None else verify.problems(data, want)
+            if not found and held:
+                found = self.mounted_as_held(want.name, held)
+        except BaseException:
+            self.podman.run(["rm", "--force", "--", want.name], check=False)
+            raise
         if found:
             self.podman.run(["rm", "--force", "--", want.name], check=False)
             self.audit(
