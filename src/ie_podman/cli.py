@@ -37,7 +37,7 @@ from ie_common.errors import (
     UsageError,
 )
 from ie_common.identity import Caller, from_sudo, subordinate_range
-from ie_podman import __version__, config, ipam, naming, policy, verify
+from ie_podman import __version__, config, ipam, naming, policy, recipe, verify
 from ie_podman.backend import (
     IMAGE_LABEL,
     NETWORK_LABEL,
@@ -638,10 +638,18 @@ class App:
                 containerfile, cf_path = "Dockerfile", os.path.join(ctx, "Dockerfile")
             if not os.path.isfile(cf_path) or os.path.islink(cf_path):
                 raise UsageError(f"no {containerfile} in {context}")
-            with open(cf_path, encoding="utf-8", errors="replace") as fh:
-                self.check_containerfile(fh.read())
+            with open(cf_path, encoding="utf-8", errors="strict") as fh:
+                try:
+                    text = fh.read(1_000_000)
+                except UnicodeDecodeError as exc:
+                    raise UsageError(f"{containerfile} is not UTF-8 text") from exc
+            self.check_containerfile(text)
+            cf_path = os.path.join(tmp, "Containerfile.checked")
+            with open(cf_path, "w", encoding="utf-8") as fh:
+                fh.write(recipe.with_owner_arg(text, recipe.parse(text)))
             argv = ["build", f"--tag={ref}", *self.owner_labels(), *self.userns_args(build=True)]
             argv += [f"--file={cf_path}", "--security-opt=no-new-privileges"]
+            argv.append(f"--build-arg={recipe.INJECTED_ARG}={self.caller.uid}")
             argv += [f"--build-arg={a}" for a in policy.check_env(list(v.get("build_arg", [])))]  # type: ignore[call-overload]
             argv += [f"--label={x}" for x in policy.check_labels(list(v.get("label", [])))]  # type: ignore[call-overload]
             if "target" in v:
@@ -652,41 +660,46 @@ class App:
         return rc
 
     def check_containerfile(self, text: str) -> None:
-        """Refuse base images of other users and build mounts that reach the host."""
-        joined = re.sub(r"\\\r?\n", " ", text)
-        stages: set[str] = set()
-        for raw in joined.splitlines():
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            words = line.split()
-            instr = words[0].upper()
-            if instr == "FROM":
-                rest = [w for w in words[1:] if not w.startswith("--")]
-                if not rest:
-                    raise UsageError("a FROM line names no image")
-                if rest[0] not in stages and rest[0].lower() != "scratch":
-                    self.usable_image(rest[0])
-                if len(rest) >= 3 and rest[1].upper() == "AS":
-                    stages.add(rest[2])
-            for word in words[1:]:
-                if word.startswith("--from="):
-                    src = word.split("=", 1)[1]
-                    if src not in stages and not src.isdigit():
-                        self.usable_image(src)
-                if word.startswith("--mount="):
-                    opts = dict(
-                        kv.split("=", 1) if "=" in kv else (kv, "")
-                        for kv in word[len("--mount=") :].split(",")
-                    )
-                    if opts.get("type", "bind") not in ("bind", "tmpfs"):
-                        raise Refused(
-                            f"RUN --mount type={opts.get('type')} is not allowed",
-                            "caches, secrets and SSH agents would be shared with other users",
-                        )
-                    src = opts.get("from")
-                    if src and src not in stages and not src.isdigit():
-                        self.usable_image(src)
+        """Refuse base images of other users and build steps that reach the
+        host or a shared cache, in every way a builder may read ``text``."""
+        for instructions in recipe.readings(text):
+            stages: set[str] = set()
+            for ins in instructions:
+                self.check_instruction(ins, stages)
+
+    def check_instruction(self, ins: recipe.Instruction, stages: set[str]) -> None:
+        if ins.cmd == "ONBUILD":
+            inner = recipe._split(ins.rest, ins.start_line, ins.end_line)
+            return self.check_instruction(inner, set(stages))
+        if ins.cmd == "FROM":
+            words = ins.rest.split()
+            if not words:
+                raise UsageError(f"line {ins.start_line}: FROM names no image")
+            if words[0].lower() not in stages and words[0].lower() != "scratch":
+                self.resolve_image(words[0], "never")
+            if len(words) >= 3 and words[1].upper() == "AS":
+                stages.add(words[2].lower())
+            stages.add(str(len(stages)))
+        for src in recipe.flag_values(ins.flags, "from"):
+            if src.lower() not in stages:
+                self.resolve_image(src, "never")
+        for spec in recipe.flag_values(ins.flags, "mount"):
+            opts = recipe.mount_options(spec)
+            kind = opts.get("type", "bind").lower()
+            if kind not in ("bind", "tmpfs"):
+                raise Refused(
+                    f"line {ins.start_line}: RUN --mount type={kind} is not allowed",
+                    "caches, secrets and SSH agents would be shared with other users",
+                )
+            src = opts.get("from")
+            if src and src.lower() not in stages:
+                self.resolve_image(src, "never")
+        for network in recipe.flag_values(ins.flags, "network"):
+            if network.lower() not in ("default", "none"):
+                raise Refused(f"line {ins.start_line}: RUN --network={network} is not allowed")
+        if recipe.flag_values(ins.flags, "security"):
+            raise Refused(f"line {ins.start_line}: RUN --security is not allowed")
+        return None
 
     def cmd_cp(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, FORMAT_ONLY, stop_at_first_positional=False)
