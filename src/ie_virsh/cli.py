@@ -292,21 +292,28 @@ class App:
         return EXIT_OK
 
     def prepare_gdb_dir(self, socket: str) -> None:
-        """The caller's socket directory: theirs and QEMU's group only (0770)."""
-        import grp
+        """The caller's socket directory, ``/run/ie-virsh/<user>``: QEMU's, with
+        the caller's group allowed to pass through (0710). QEMU makes the
+        socket there; the student can reach it but can write nothing into
+        /run, and cannot swap the socket for anything else."""
+        import pwd
 
         directory = os.path.dirname(socket)
         if directory != self.gdb_dir():
             raise Refused("the gdbstub socket is not in your directory")
-        gid = grp.getgrnam(self.cfg.qemu_group).gr_gid
+        qemu_uid = pwd.getpwnam(self.cfg.qemu_user).pw_uid
         os.makedirs(self.cfg.run_dir, mode=0o755, exist_ok=True)
         if os.path.islink(directory):
             os.unlink(directory)
-        os.makedirs(directory, mode=0o770, exist_ok=True)
-        os.chown(directory, self.caller.uid, gid)
-        os.chmod(directory, 0o770)  # noqa: S103 - the owner and QEMU's group, nobody else
-        if os.path.lexists(socket):
-            os.unlink(socket)
+        os.makedirs(directory, mode=0o710, exist_ok=True)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            os.fchown(fd, qemu_uid, self.caller.gid)
+            os.fchmod(fd, 0o710)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.basename(socket), dir_fd=fd)
+        finally:
+            os.close(fd)
 
     def hand_over_socket(self, socket: str) -> None:
         """QEMU made the socket; only the owner (and QEMU) may connect to it.

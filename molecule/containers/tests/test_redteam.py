@@ -231,7 +231,7 @@ def test_a_volume_swapped_for_a_link_in_a_loop_never_mounts_etc():
     ).strip()
 
 
-def test_the_gdb_socket_swapped_for_a_link_leaves_the_target_alone():
+def test_the_gdb_socket_cannot_be_swapped_and_its_target_is_left_alone():
     ok(as_user("alice", "echo secret > victim && chmod 600 victim"))
     ok(iev("alice", "define kern2 --template rt --memory 64 --disk 1 -gdb"))
     swapper = (
@@ -241,6 +241,7 @@ def test_the_gdb_socket_swapped_for_a_link_leaves_the_target_alone():
     as_user("alice", f"(nohup bash -c {shlex.quote(swapper)} >/dev/null 2>&1 &)")
     result = iev("alice", "start kern2")
     as_user("alice", "sleep 9")
+    assert not GS01.file("/run/ie-virsh/alice/kern2.gdb").is_symlink
     assert result.rc in (0, 1, 3), result.stderr
     assert "Traceback" not in result.stderr
     victim = GS01.file("/home/alice/victim")

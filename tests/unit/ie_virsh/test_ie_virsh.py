@@ -433,3 +433,15 @@ def test_vm_names_with_new_lines_are_refused(env, name):
     with pytest.raises(UsageError):
         run(env, ALICE, ["define", "--template", "tiny", "--", name])
     assert env["virt"].domains == {}
+
+
+def test_the_gdb_directory_is_qemus_and_the_student_only_passes_through(env, tmp_path):
+    app = _app(env)
+    socket = os.path.join(app.gdb_dir(), "vm.gdb")
+    os.makedirs(app.gdb_dir())
+    os.chown(app.gdb_dir(), ALICE.uid, ALICE.gid)  # as an older ie-virsh left it
+    open(socket, "w").close()
+    app.prepare_gdb_dir(socket)
+    st = os.stat(app.gdb_dir())
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, ALICE.gid, 0o710)
+    assert not os.path.lexists(socket)
