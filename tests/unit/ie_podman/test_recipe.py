@@ -62,7 +62,7 @@ def test_the_same_instructions_and_flags_as_the_go_parser(parts):
         # the spellings from the issue: each reads as an attack to the builder
         "FROM scratch\nRUN \\   \n  --mount=type=cache,target=/c true\n",
         "FROM scratch\nCOPY \\\n# comment\n  --from=localhost/bob/secret /a /b\n",
-        "# escape=`\nFROM scratch\nRUN `\n  --mount=type=bind,from=localhost/bob/secret,target=/ ls\n",
+        "# escape=`\nFROM scratch\nRUN `\n  --mount=type=bind,from=localhost/bob/secret ls\n",
         "FROM scratch\nRUN \\\n\n--mount=type=secret,id=x true\n",
         'FROM scratch\nRUN --mount="type=bind,from=localhost/bob/secret" ls\n',
         "FROM scratch\nONBUILD COPY --from=localhost/bob/secret / /\n",
