@@ -14,7 +14,7 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-_NAME = re.compile(r"^[a-z_][a-z0-9_.-]*\$?$")
+_NAME = re.compile(r"[a-z_][a-z0-9_.-]*\$?")
 _MAX_ID = 2**32 - 2  # 4294967295 is (uid_t) -1
 
 
@@ -38,7 +38,7 @@ def subid_lines(
         name, uid = str(user["name"]), user["uid"]
         if not isinstance(uid, int) or isinstance(uid, bool):
             raise AnsibleFilterError(f"subid_lines: the uid of {name!r} must be a number")
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise AnsibleFilterError(f"subid_lines: {name!r} is not a valid login name")
         if uid < min_uid:
             raise AnsibleFilterError(

@@ -80,3 +80,25 @@ def subordinate_range(name: str, uid: int, path: str) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return None
+
+
+MAX_ID = 2**32 - 2  # 4294967295 is (uid_t) -1
+
+
+def derived_range(uid: int, base: int, count: int, min_uid: int) -> tuple[int, int]:
+    """``(start, count)`` of the subordinate IDs of ``uid``, by the podman
+    role's formula ``base + (uid - min_uid) * count``: the same on every host,
+    with no file and no list, for a student the directory created today.
+
+    A UID at or above ``base`` would lie inside some student's range (and
+    so could be reached from that student's containers): it gets none."""
+    if uid < min_uid or uid >= base:
+        raise Refused(
+            f"UID {uid} gets no subordinate IDs here (accounts need UIDs from {min_uid} "
+            f"below {base})",
+            "ask the admins",
+        )
+    start = base + (uid - min_uid) * count
+    if start + count - 1 > MAX_ID:
+        raise Refused(f"the subordinate IDs of UID {uid} would pass the 32-bit ID space")
+    return start, count

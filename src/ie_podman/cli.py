@@ -36,7 +36,7 @@ from ie_common.errors import (
     Refused,
     UsageError,
 )
-from ie_common.identity import Caller, from_sudo, subordinate_range
+from ie_common.identity import Caller, derived_range, from_sudo, subordinate_range
 from ie_podman import __version__, config, ipam, naming, policy, recipe, verify
 from ie_podman.backend import (
     IMAGE_LABEL,
@@ -158,8 +158,13 @@ class App:
 
     def id_maps(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The ``inside:outside:count`` lines of the caller's user namespace."""
-        uids = subordinate_range(self.caller.name, self.caller.uid, "/etc/subuid")
-        gids = subordinate_range(self.caller.name, self.caller.uid, "/etc/subgid")
+        if self.cfg.subid_base:
+            uids = gids = derived_range(
+                self.caller.uid, self.cfg.subid_base, self.cfg.subid_count, self.cfg.subid_min_uid
+            )
+        else:
+            uids = subordinate_range(self.caller.name, self.caller.uid, "/etc/subuid")
+            gids = subordinate_range(self.caller.name, self.caller.uid, "/etc/subgid")
         if uids is None or gids is None:
             raise Refused(
                 f"{self.caller.name} has no subordinate UID/GID range on this host",

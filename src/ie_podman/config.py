@@ -51,6 +51,11 @@ class Config:
     max_memory_mib: int = 0
     max_cpus: int = 0
     max_upload_mib: int = 4096
+    # Subordinate IDs by formula (the podman role's): base + (uid - min) * count.
+    # 0: read /etc/subuid and /etc/subgid instead.
+    subid_base: int = 0
+    subid_count: int = 65536
+    subid_min_uid: int = 1000
 
     def quota_for(self, user: str) -> Quota:
         return self.user_quotas.get(user, self.quota)

@@ -387,3 +387,26 @@ def test_a_mount_swapped_before_init_is_caught_and_the_container_removed(podman,
     finally:
         os.close(fd)
     assert ["init", "alice_v"] in podman.calls
+
+
+# -- issue 22 in the wrapper: a directory student needs no /etc/subuid line ------------------
+
+
+def test_subordinate_ids_come_from_the_uid_by_the_podman_roles_formula(podman, tmp_path):
+    import importlib.util
+    import pathlib
+
+    root = pathlib.Path(__file__).parents[3]
+    spec = importlib.util.spec_from_file_location("subids", root / "filter_plugins/subids.py")
+    subids = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(subids)
+    app = make_app(ALICE, podman, tmp_path, userns="caller", subid_base=100000)
+    uid_map, gid_map = app.id_maps()
+    (line,) = subids.subid_lines([{"name": "alice", "uid": 1001}], 100000, 65536, 1000)
+    _, start, count = line.split(":")
+    assert uid_map == ("0:1001:1", f"1:{start}:{int(count) - 1}")
+    assert gid_map == ("0:1001:1", f"1:{start}:{int(count) - 1}")
+    # a UID inside the subordinate space would be reachable from someone's containers
+    high = Caller(uid=150000, gid=150000, name="high", home="/home/high", groups=(150000,))
+    with pytest.raises(Refused):
+        make_app(high, podman, tmp_path, userns="caller", subid_base=100000).id_maps()
