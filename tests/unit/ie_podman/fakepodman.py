@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 
+from ie_podman import cli, config
 from ie_podman.backend import OWNER_LABEL
 
 # Podman create options that take a value (enough for what a test may send).
@@ -193,3 +194,18 @@ def _bytes(text):
 
 def _new_id():
     return hashlib.sha256(str(next(_ids)).encode()).hexdigest()
+
+
+def make_app(caller, podman, tmp_path, **cfg):
+    """ie-podman's App for ``caller`` on ``podman``, its state under ``tmp_path``."""
+    settings = {
+        "subnet": "10.9.0.0/24",
+        "pool_start": "10.9.0.10",
+        "pool_end": "10.9.0.12",
+        "state_dir": str(tmp_path / "state"),
+        "audit_log": str(tmp_path / "audit.log"),
+        "userns": "",
+        "quota": {"containers": 2, "images": 1},
+    }
+    settings.update(cfg)
+    return cli.App(caller, config.from_dict(settings), podman, str(tmp_path))

@@ -6,11 +6,11 @@ import json
 import os
 
 import pytest
-from fakepodman import FakePodman
+from fakepodman import FakePodman, make_app
 
 from ie_common.errors import IeError, NotFound, QuotaExceeded, Refused, SetupError, UsageError
 from ie_common.identity import Caller, from_sudo
-from ie_podman import cli, config, ipam
+from ie_podman import cli, ipam
 from ie_podman.backend import OWNER_LABEL
 
 ALICE = Caller(uid=1001, gid=1001, name="alice", home="/home/alice", groups=(1001,))
@@ -25,18 +25,7 @@ def podman():
     return fake
 
 
-def app_for(caller, podman, tmp_path, **cfg):
-    settings = {
-        "subnet": "10.9.0.0/24",
-        "pool_start": "10.9.0.10",
-        "pool_end": "10.9.0.12",
-        "state_dir": str(tmp_path / "state"),
-        "audit_log": str(tmp_path / "audit.log"),
-        "userns": "",
-        "quota": {"containers": 2, "images": 1},
-    }
-    settings.update(cfg)
-    return cli.App(caller, config.from_dict(settings), podman, str(tmp_path))
+app_for = make_app
 
 
 def test_run_adds_owner_labels_confinement_and_namespaced_name(podman, tmp_path):

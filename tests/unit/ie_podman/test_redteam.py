@@ -7,9 +7,9 @@ tests drive the whole ``run`` command with words a student might try.
 from __future__ import annotations
 
 import os
-import threading
 import time
 
+import fakepodman
 import pytest
 from fakepodman import FakePodman, parse
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from ie_common.errors import IeError, QuotaExceeded, Refused, UsageError
 from ie_common.identity import Caller
-from ie_podman import cli, config, ipam, policy, verify
+from ie_podman import cli, ipam, policy, verify
 
 ALICE = Caller(uid=1001, gid=1001, name="alice", home="/home/alice", groups=(1001,))
 BOB = Caller(uid=1002, gid=1002, name="bob", home="/home/bob", groups=(1002,))
@@ -31,19 +31,14 @@ ENGINE_OPTIONS = {
 
 
 def make_app(caller, podman, tmp_path, **cfg):
-    settings_ = {
-        "subnet": "10.9.0.0/24",
-        "pool_start": "10.9.0.10",
+    values = {
         "pool_end": "10.9.0.13",
-        "state_dir": str(tmp_path / "state"),
-        "audit_log": str(tmp_path / "audit.log"),
         "userns": "auto",
         "quota": {"containers": 3, "images": 3},
         "max_memory_mib": 2048,
         "max_cpus": 4,
     }
-    settings_.update(cfg)
-    return cli.App(caller, config.from_dict(settings_), podman, str(tmp_path))
+    return fakepodman.make_app(caller, podman, tmp_path, **{**values, **cfg})
 
 
 @pytest.fixture
@@ -271,24 +266,16 @@ class SlowPodman(FakePodman):
         super()._create(argv)
 
 
-def test_eight_parallel_runs_never_pass_the_container_limit(tmp_path):
+def test_eight_parallel_runs_never_pass_the_container_limit(tmp_path, in_parallel):
     podman = SlowPodman()
     podman.add_image("localhost/alice/web:latest", 1001)
-    results: list[object] = []
 
     def one(i):
         app = make_app(ALICE, podman, tmp_path)
         app.say = lambda line: None
-        try:
-            results.append(app.cmd_run(["-d", "--name", f"c{i}", "web"]))
-        except QuotaExceeded as exc:
-            results.append(exc)
+        return app.cmd_run(["-d", "--name", f"c{i}", "web"])
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = in_parallel(one, 8)
     assert len(podman.containers) == 3  # the limit, not more
     assert sum(isinstance(r, QuotaExceeded) for r in results) == 5
 

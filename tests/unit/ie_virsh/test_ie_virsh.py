@@ -167,6 +167,13 @@ def env(tmp_path, monkeypatch):
     return {"cfg": cfg, "virt": virt, "made": made, "tmp": tmp_path}
 
 
+def with_cfg(env, **values):
+    """The scenario's configuration (its directories) with ``values`` changed."""
+    base = {k: getattr(env["cfg"], k) for k in ("templates_dir", "images_dir", "run_dir")}
+    base |= {"audit_log": env["cfg"].audit_log, "lock_file": env["cfg"].lock_file}
+    return config.from_dict(base | values)
+
+
 def run(env, caller, argv):
     ns = cli.parser().parse_args(argv)
     app = cli.App(caller, env["cfg"], env["virt"], str(env["tmp"]))
@@ -295,15 +302,8 @@ def test_config_is_checked():
 
 
 def test_host_limits_count_every_students_vms(env):
-    env["cfg"] = config.from_dict(
-        {
-            "templates_dir": env["cfg"].templates_dir,
-            "images_dir": env["cfg"].images_dir,
-            "run_dir": env["cfg"].run_dir,
-            "audit_log": env["cfg"].audit_log,
-            "lock_file": env["cfg"].lock_file,
-            "host_limits": {"vms": 2, "vcpus": 8, "memory_mib": 8192, "disk_gib": 100},
-        }
+    env["cfg"] = with_cfg(
+        env, host_limits={"vms": 2, "vcpus": 8, "memory_mib": 8192, "disk_gib": 100}
     )
     run(env, ALICE, ["define", "a", "--template", "tiny"])
     run(env, BOB, ["define", "b", "--template", "tiny"])
@@ -334,16 +334,7 @@ def test_start_checks_the_limits_against_what_runs(env):
     run(env, ALICE, ["define", "b", "--template", "tiny", "--vcpus", "1", "--disk", "5"])
     run(env, ALICE, ["start", "a"])
     # an admin lowered the limit meanwhile: b may not start on top of a
-    env["cfg"] = config.from_dict(
-        {
-            "templates_dir": env["cfg"].templates_dir,
-            "images_dir": env["cfg"].images_dir,
-            "run_dir": env["cfg"].run_dir,
-            "audit_log": env["cfg"].audit_log,
-            "lock_file": env["cfg"].lock_file,
-            "limits": {"vms": 2, "vcpus": 2, "memory_mib": 3072, "disk_gib": 30},
-        }
-    )
+    env["cfg"] = with_cfg(env, limits={"vms": 2, "vcpus": 2, "memory_mib": 3072, "disk_gib": 30})
     with pytest.raises(QuotaExceeded):
         run(env, ALICE, ["start", "b"])
     assert env["virt"].active == {"alice_a"}
@@ -351,9 +342,7 @@ def test_start_checks_the_limits_against_what_runs(env):
         run(env, ALICE, ["start", "a"])  # already running
 
 
-def test_eight_parallel_defines_never_pass_the_vm_limit(env):
-    import threading
-
+def test_eight_parallel_defines_never_pass_the_vm_limit(env, in_parallel):
     slow = env["virt"].define
 
     def define(xml):
@@ -361,21 +350,9 @@ def test_eight_parallel_defines_never_pass_the_vm_limit(env):
         slow(xml)
 
     env["virt"].define = define
-    outcomes = []
-
-    def one(i):
-        try:
-            outcomes.append(
-                run(env, ALICE, ["define", f"v{i}", "--template", "tiny", "--disk", "1"])
-            )
-        except QuotaExceeded as exc:
-            outcomes.append(exc)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = in_parallel(
+        lambda i: run(env, ALICE, ["define", f"v{i}", "--template", "tiny", "--disk", "1"]), 8
+    )
     assert len(env["virt"].domains) == 2  # the limit
     assert sum(isinstance(o, QuotaExceeded) for o in outcomes) == 6
 
@@ -390,15 +367,7 @@ def test_overlays_are_readable_by_their_owner_only(tmp_path):
 
 
 def _app(env, caller=ALICE):
-    cfg = config.from_dict(
-        {
-            "run_dir": env["cfg"].run_dir,
-            "audit_log": env["cfg"].audit_log,
-            "lock_file": env["cfg"].lock_file,
-            "qemu_group": "root",
-            "qemu_user": "root",
-        }
-    )
+    cfg = with_cfg(env, qemu_group="root", qemu_user="root")
     return cli.App(caller, cfg, env["virt"], str(env["tmp"]))
 
 
