@@ -37,7 +37,7 @@ def host_state():
         "podman ps -a --format '{{.Names}} {{.State}}' | sort; "
         f"{VIRSH} list --all --name | sort; "
         "sha256sum /etc/shadow /etc/passwd /etc/sudoers /etc/ie/ie-podman.json; "
-        "ls -la /root /etc/cron.d"
+        "podman images --format '{{.Repository}}:{{.Tag}}' | sort; ls -A /root"
     )
 
 
@@ -109,6 +109,28 @@ def test_the_image_reaches_podman_by_id_and_the_audit_shows_what_ran():
     assert "--security-opt=no-new-privileges" in line["detail"]
 
 
+# -- 2. recipes are read the way the builder reads them ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("recipe", "status"),
+    [
+        ("FROM localhost/bob/box", 4),
+        ("FROM scratch\nCOPY \\\n# a comment\n  --from=localhost/bob/box /bin/busybox /b", 4),
+        ("# escape=`\nFROM scratch\nRUN `\n  --mount=type=bind,from=localhost/bob/box ls", 4),
+        ("FROM scratch\nRUN \\   \n  --mount=type=cache,target=/c true", 3),
+        ("FROM scratch\nRUN \\\n\n--mount=type=secret,id=x true", 3),
+    ],
+)
+def test_containerfile_spellings_are_refused_on_the_real_builder(recipe, status):
+    as_user("alice", "rm -rf sp && mkdir sp && cp /bin/busybox sp/")
+    ok(as_user("alice", f"printf %s {shlex.quote(recipe + chr(10))} > sp/Containerfile"))
+    before = host_state()
+    result = iep("alice", "build --tag spelled sp")
+    assert result.rc == status, (result.rc, result.stderr)
+    assert host_state() == before
+
+
 # -- 1. inspect after create ----------------------------------------------------------------
 
 
@@ -147,7 +169,7 @@ def test_a_container_podman_made_differently_is_removed():
 
 
 def parallel(user, args, n=8):
-    inner = " ".join(f"(sudo -n {args.format(i=i)} >/dev/null 2>&1 &)" for i in range(n))
+    inner = "; ".join(f"(sudo -n {args.format(i=i)} >/dev/null 2>&1 &)" for i in range(n))
     as_user(
         user,
         f"{inner}; sleep 1; "
