@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import resource
 import signal
 import subprocess
 import tarfile
@@ -160,9 +161,19 @@ def run_as_user(
     argv: list[str],
     cwd: str | None = None,
     stdout: int | BinaryIO | None = None,
+    max_file_bytes: int = 0,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run a program as the caller (argv list, clean environment)."""
-    return subprocess.run(  # noqa: S603 - argv list built by the wrapper
+    """Run a program as the caller (argv list, clean environment).
+
+    ``max_file_bytes`` (0: none) caps every file the program writes
+    (``RLIMIT_FSIZE``): a write past it fails with EFBIG, or the program
+    gets SIGXFSZ."""
+
+    def limit() -> None:
+        if max_file_bytes:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+
+    return subprocess.run(  # noqa: S603 - argv list; single-threaded wrapper
         argv,
         user=caller.uid,
         group=caller.gid,
@@ -173,6 +184,7 @@ def run_as_user(
         stderr=subprocess.PIPE,
         check=False,
         umask=0o022,
+        preexec_fn=limit,
     )
 
 

@@ -798,10 +798,18 @@ class App:
             if parsed.values.get("force"):
                 argv.append("--force")
             result = userio.run_as_user(
-                self.caller, [*argv, output, f"docker-archive:{archive}"], cwd=self.cwd
+                self.caller,
+                [*argv, output, f"docker-archive:{archive}"],
+                cwd=self.cwd,
+                max_file_bytes=self.cfg.max_sif_mib * 2**20,
             )
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        if result.returncode == -25 or b"file too large" in result.stderr.lower():  # SIGXFSZ, EFBIG
+            raise Refused(
+                f"the SIF would be larger than {self.cfg.max_sif_mib} MiB, this server's limit",
+                "make the image smaller, or ask the admins",
+            )
         if result.returncode != 0:
             message = result.stderr.decode(errors="replace").strip().splitlines()
             raise UsageError(

@@ -51,6 +51,7 @@ class Config:
     max_memory_mib: int = 0
     max_cpus: int = 0
     max_upload_mib: int = 4096
+    max_sif_mib: int = 16384  # the largest SIF `ie-podman sif` may write
     # Subordinate IDs by formula (the podman role's): base + (uid - min) * count.
     # 0: read /etc/subuid and /etc/subgid instead.
     subid_base: int = 0

@@ -106,3 +106,18 @@ def test_tables_and_json():
         "db    exited",
     ]
     assert output.render(rows, ["name"], "json").startswith("[\n  {")
+
+
+def test_a_program_run_as_the_caller_cannot_write_past_its_file_cap(tmp_path):
+    """Class 7 of issue 21: ``ie-podman sif`` caps the SIF apptainer writes."""
+    out = tmp_path / "big"
+    result = userio.run_as_user(
+        me(),
+        ["/bin/sh", "-c", f"head -c 3000000 /dev/zero > {out}"],
+        cwd=str(tmp_path),
+        max_file_bytes=2**20,
+    )
+    assert result.returncode != 0
+    assert out.stat().st_size <= 2**20
+    ok = userio.run_as_user(me(), ["/bin/sh", "-c", f"head -c 1000 /dev/zero > {out}"])
+    assert ok.returncode == 0 and out.stat().st_size == 1000
