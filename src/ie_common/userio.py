@@ -170,8 +170,7 @@ def run_as_user(
     gets SIGXFSZ."""
 
     def limit() -> None:
-        if max_file_bytes:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
 
     return subprocess.run(  # noqa: S603 - argv list; single-threaded wrapper
         argv,
@@ -184,7 +183,7 @@ def run_as_user(
         stderr=subprocess.PIPE,
         check=False,
         umask=0o022,
-        preexec_fn=limit,
+        preexec_fn=limit if max_file_bytes else None,
     )
 
 

@@ -68,7 +68,8 @@ class Podman:
 
     @contextlib.contextmanager
     def stream_out(self, args: list[str]) -> Iterator[BinaryIO]:
-        """Podman's standard output as a stream; it fails after the reader is done."""
+        """Podman's standard output as a stream. A reader that stops before the
+        end ends Podman; one that read it all sees Podman's failure, if any."""
         with subprocess.Popen(  # noqa: S603 - argv list, no shell
             self.argv(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=CLEAN_ENV
         ) as proc:
@@ -78,9 +79,11 @@ class Podman:
             except BaseException:
                 proc.kill()
                 raise
-            proc.stdout.close()
+            if proc.stdout.read(1):  # the reader had what it needed: end Podman
+                proc.kill()
+                return
             message = proc.stderr.read(64 * 1024).decode(errors="replace").strip()
-        if proc.returncode not in (0, -9):
+        if proc.returncode != 0:
             raise ToolFailed(message or f"podman {args[0]} failed ({proc.returncode})")
 
     def interactive(self, args: list[str]) -> int:

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from ie_common import audit, output, userio
+from ie_common import audit, locking, output, userio
 from ie_common.errors import (
     EXIT_OK,
     IeError,
@@ -107,10 +107,6 @@ class App:
             raise NotFound(f"you have no image named {text!r}", "ie-podman images lists yours")
         return ref, data
 
-    def usable_image(self, ref: str) -> str:
-        """The ID of an image the caller may run or build on (see :meth:`resolve_image`)."""
-        return self.resolve_image(ref)[0]
-
     def resolve_image(self, text: str, pull: str = "missing") -> tuple[str, dict[str, Any]]:
         """``(image ID, inspect data)`` of an image the caller may use: their
         own (by plain name), or a public one (no owner label). Only the ID
@@ -142,7 +138,9 @@ class App:
 
     # -- confinement -------------------------------------------------------
 
-    def userns_args(self, build: bool = False) -> list[str]:
+    def userns_args(
+        self, build: bool = False, maps: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    ) -> list[str]:
         """Container root is the caller on the host; other IDs come from the
         caller's subordinate ranges. A process escaping the container is the
         caller, never root."""
@@ -150,7 +148,7 @@ class App:
             return ["--userns=auto"]
         if self.cfg.userns != "caller":
             return []
-        uid_map, gid_map = self.id_maps()
+        uid_map, gid_map = maps or self.id_maps()
         uid_opt, gid_opt = (
             ("--userns-uid-map", "--userns-gid-map") if build else ("--uidmap", "--gidmap")
         )
@@ -187,7 +185,7 @@ class App:
         """Held across every check of the caller's limits on ``what`` and the
         change it guards, so that parallel commands of one student cannot
         pass a limit. Limits are per server: each host has its own locks."""
-        with ipam.flocked(Path(self.cfg.state_dir) / "users" / f"{self.caller.uid}.{what}.lock"):
+        with locking.flocked(Path(self.cfg.state_dir) / "users" / f"{self.caller.uid}.{what}.lock"):
             yield
 
     # -- addresses ---------------------------------------------------------
@@ -229,7 +227,7 @@ class App:
             raise UsageError("run needs an IMAGE", "sudo ie-podman run [OPTIONS] IMAGE [COMMAND]")
         image_text = parsed.positionals[0]
         v = parsed.values
-        policy.check_limits(v, self.cfg.max_memory_mib * 2**20, self.cfg.max_cpus)
+        policy.check_values(v, self.cfg.max_memory_mib * 2**20, self.cfg.max_cpus)
         name = str(v["name"]) if "name" in v else f"c-{secrets.token_hex(3)}"
         full = naming.container_name(self.caller.name, name)
         if v.get("gpu") and not self.cfg.gpu:
@@ -278,8 +276,10 @@ class App:
         held: list[tuple[int, str]],
     ) -> int:
         command = parsed.positionals[1:]
+        want = self.expected(full, binds, v, shown)
         argv = ["create", f"--name={full}", *self.owner_labels(), f"--label={IMAGE_LABEL}={shown}"]
-        argv += ["--security-opt=no-new-privileges", *self.userns_args()]
+        maps = (want.uid_map, want.gid_map) if self.cfg.userns == "caller" else None
+        argv += ["--security-opt=no-new-privileges", *self.userns_args(maps=maps)]
         argv += [f"--{flag}" for flag in ("interactive", "tty", "rm", "init") if v.get(flag)]
         argv += [f"--env={e}" for e in policy.check_env(list(v.get("env", [])))]  # type: ignore[call-overload]
         argv += [f"--label={x}" for x in policy.check_labels(list(v.get("label", [])))]  # type: ignore[call-overload]
@@ -288,7 +288,6 @@ class App:
         argv += [f"--volume={src}:{dst}:{'rw' if rw else 'ro'}" for src, dst, rw in binds]
         if v.get("gpu"):
             argv.append(f"--device={self.cfg.gpu_device}")
-        want = self.expected(full, binds, v, shown)
         addr = None
         with self.user_lock():
             quota = self.cfg.quota_for(self.caller.name).containers
@@ -358,20 +357,17 @@ class App:
             found = ["it was not created"] if data is None else verify.problems(data, want)
             if not found and held:
                 found = self.mounted_as_held(want.name, held)
+            if found:
+                detail = "created container differs: " + "; ".join(found)
+                self.audit("run", want.name, "Refused", detail)
+                raise Refused(
+                    "the container Podman made is not what ie-podman asked for "
+                    f"({'; '.join(found)}); it was removed",
+                    "tell the admins: this is a bug or a changed Podman default",
+                )
         except BaseException:
             self.podman.run(["rm", "--force", "--", want.name], check=False)
             raise
-        if found:
-            self.podman.run(["rm", "--force", "--", want.name], check=False)
-            self.audit(
-                "run", want.name, "Refused", "created container differs: " + "; ".join(found)
-            )
-            raise Refused(
-                "the container Podman made is not what ie-podman asked for ("
-                + "; ".join(found)
-                + "); it was removed",
-                "tell the admins: this is a bug or a changed Podman default",
-            )
 
     def recheck_mounts(self, full: str, data: dict[str, Any]) -> None:
         """Before a stopped container starts again, its ``-v`` directories are
@@ -436,7 +432,7 @@ class App:
         for flag in ("detach", "interactive", "tty"):
             if v.get(flag):
                 argv.append(f"--{flag}")
-        policy.check_limits({k: v[k] for k in ("workdir", "user") if k in v})
+        policy.check_values({k: v[k] for k in ("workdir", "user") if k in v})
         argv += [f"--env={e}" for e in policy.check_env(list(v.get("env", [])))]  # type: ignore[call-overload]
         argv += [f"--{k}={v[k]}" for k in ("workdir", "user") if k in v]
         rc = self.podman.interactive([*argv, "--", full, *parsed.positionals[1:]])
@@ -674,7 +670,7 @@ class App:
 
     def check_instruction(self, ins: recipe.Instruction, stages: set[str]) -> None:
         if ins.cmd == "ONBUILD":
-            inner = recipe._split(ins.rest, ins.start_line, ins.end_line)
+            inner = recipe.split_instruction(ins.rest, ins.start_line, ins.end_line)
             return self.check_instruction(inner, set(stages))
         if ins.cmd == "FROM":
             words = ins.rest.split()
@@ -758,13 +754,12 @@ class App:
         """Whether ``path`` is a directory in the container: only the first
         header of Podman's tar stream is read."""
         try:
-            with self.podman.stream_out(["cp", f"{full}:{path}", "-"]) as out:
-                with tarfile.open(fileobj=out, mode="r|") as tar:
-                    first = tar.next()
-                    found = bool(first and first.isdir())
-                raise _Stop(found)
-        except _Stop as stop:
-            return stop.found
+            with (
+                self.podman.stream_out(["cp", f"{full}:{path}", "-"]) as out,
+                tarfile.open(fileobj=out, mode="r|") as tar,
+            ):
+                first = tar.next()
+                return bool(first and first.isdir())
         except (tarfile.TarError, IeError):
             return False
 

@@ -9,7 +9,6 @@ reclaims the addresses of containers stopped for longer than
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import ipaddress
 import json
 import os
@@ -19,20 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ie_common.errors import NoAddress, SetupError
+from ie_common.locking import flocked
 
 Leases = dict[str, dict[str, Any]]
-
-
-@contextlib.contextmanager
-def flocked(path: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``path`` (made 0600 in a 0700 directory)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 class LeaseStore:

@@ -319,7 +319,7 @@ def memory_bytes(text: str) -> int:
     return int(match.group(1)) * MEMORY_UNITS[match.group(2).lower()]
 
 
-def check_limits(values: dict[str, object], max_memory: int = 0, max_cpus: float = 0) -> None:
+def check_values(values: dict[str, object], max_memory: int = 0, max_cpus: float = 0) -> None:
     """Memory and CPUs are well formed, above zero and within the host's bounds
     (``max_memory`` bytes, ``max_cpus``; 0 for no bound)."""
     memory = values.get("memory")

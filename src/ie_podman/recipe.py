@@ -97,7 +97,7 @@ def parse(text: str, escape: str | None = None, old_rule: bool = False) -> list[
                 continue
             part, ended = _trim(raw, continuation)
             body += part
-        out.append(_split(body, start, i))
+        out.append(split_instruction(body, start, i))
     return out
 
 
@@ -108,7 +108,8 @@ def _trim(line: str, continuation: re.Pattern[str]) -> tuple[str, bool]:
     return line, True
 
 
-def _split(line: str, start: int, end: int) -> Instruction:
+def split_instruction(line: str, start: int, end: int) -> Instruction:
+    """One instruction line (continuations joined): command, builder flags, the rest."""
     parts = re.split(r"[\t\v\f\r ]+", line.strip(" \t\v\f\r\n"), maxsplit=1)
     rest, flags = _builder_flags(parts[1]) if len(parts) == 2 else ("", [])
     return Instruction(parts[0].upper(), tuple(flags), rest, start, end)
@@ -134,43 +135,32 @@ def _builder_flags(line: str) -> tuple[str, list[str]]:
             if word != "--" and (blank_ok or word):
                 words.append(word)
             break
-        if phase == "word":
-            if ch in " \t\v\f\r\n":
-                phase = "spaces"
-                if word == "--":
-                    return line[pos:], words
-                if blank_ok or word:
-                    words.append(word)
-                word, blank_ok = "", False
-                pos += 1
-                continue
-            if ch in "'\"":
-                quote, blank_ok, phase = ch, True, "quote"
-                pos += 1
-                continue
-            if ch == "\\":
-                if pos + 1 == len(line):
-                    pos += 1
-                    continue
-                pos += 1
-                ch = line[pos]
-            word += ch
+        if phase == "word" and ch in " \t\v\f\r\n":
+            phase = "spaces"
+            if word == "--":
+                return line[pos:], words
+            if blank_ok or word:
+                words.append(word)
+            word, blank_ok = "", False
             pos += 1
             continue
-        if phase == "quote":
-            if ch == quote:
+        if phase == "word" and ch in "'\"":
+            quote, blank_ok, phase = ch, True, "quote"
+            pos += 1
+            continue
+        if phase == "quote" and ch == quote:
+            phase = "word"
+            pos += 1
+            continue
+        if ch == "\\":  # the next character as it is; a final one ends a quote
+            if pos + 1 == len(line):
                 phase = "word"
                 pos += 1
                 continue
-            if ch == "\\":
-                if pos + 1 == len(line):
-                    phase = "word"
-                    pos += 1
-                    continue
-                pos += 1
-                ch = line[pos]
-            word += ch
             pos += 1
+            ch = line[pos]
+        word += ch
+        pos += 1
     return "", words
 
 

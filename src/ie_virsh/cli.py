@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import os
 import re
 import stat
@@ -18,7 +17,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from ie_common import audit, naming, output, userio
+from ie_common import audit, locking, naming, output, userio
 from ie_common.errors import EXIT_OK, IeError, NotFound, QuotaExceeded, Refused, UsageError
 from ie_common.identity import Caller, from_sudo
 from ie_virsh import __version__, backend, config, domxml
@@ -66,20 +65,24 @@ class App:
             raise NotFound(f"you have no VM named {name!r}", "ie-virsh list --all lists yours")
         return full, info
 
-    def mine(self) -> list[dict]:
-        out = []
-        for full in self.virt.names():
-            try:
-                user, short = naming.split_qualified(full)
-            except ValueError:
-                continue
-            if user != self.caller.name:
-                continue
-            info = self.usage(full)
-            if info["owner_uid"] == self.caller.uid:
-                info["short"] = short
-                out.append(info)
-        return out
+    def mine(self, domains: list[dict] | None = None) -> list[dict]:
+        """The caller's VMs (name in their namespace and their owner element),
+        from ``domains`` if already read, each with its ``short`` name."""
+        if domains is None:
+            domains = [self.usage(f) for f in self.virt.names() if self.short_name(f)]
+        return [
+            {**d, "short": self.short_name(d["name"])}
+            for d in domains
+            if self.short_name(d["name"]) and d["owner_uid"] == self.caller.uid
+        ]
+
+    def short_name(self, full: str) -> str:
+        """The caller's name for the domain ``full``; "" if it is not in their namespace."""
+        try:
+            user, short = naming.split_qualified(full)
+        except ValueError:
+            return ""
+        return short if user == self.caller.name else ""
 
     def usage(self, full: str) -> dict:
         """A domain's stored definition, with what it really uses while it runs:
@@ -98,14 +101,14 @@ class App:
 
     def check_limits(self, vcpus: int, memory_mib: int, disk_gib: int, replacing: str = "") -> None:
         lim = self.cfg.limits_for(self.caller.name)
-        others = [d for d in self.mine() if d["name"] != replacing]
+        everyone = [d for d in self.all_owned() if d["name"] != replacing]
+        others = self.mine(everyone)
         new = {"vcpus": vcpus, "memory_mib": memory_mib, "disk_gib": disk_gib}
         for what, total, limit in _over_limits(others, new, lim):
             raise QuotaExceeded(
                 f"that would make {total} {what} in all; your limit is {limit}",
                 "shrink or undefine a VM you no longer need, or ask the admins",
             )
-        everyone = [d for d in self.all_owned() if d["name"] != replacing]
         for what, total, limit in _over_limits(everyone, new, self.cfg.host_limits):
             raise QuotaExceeded(
                 f"this server would have {total} {what} of student VMs; its limit is {limit}",
@@ -125,14 +128,8 @@ class App:
     def locked(self) -> Iterator[None]:
         """Held across every limit check and the change it guards (define, edit,
         start), by every student on this host: limits are per server."""
-        fd = os.open(
-            self.cfg.lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
-        )
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with locking.flocked(self.cfg.lock_file):
             yield
-        finally:
-            os.close(fd)
 
     # -- templates and paths ----------------------------------------------------
 
@@ -373,12 +370,10 @@ class App:
         if vcpus < 1 or memory < 64:
             raise UsageError("vCPUs must be 1 or more and memory 64 MiB or more")
         with self.locked():
-            return self.edit_locked(a, full, info, vcpus, memory)
+            return self.edit_locked(a, full, vcpus, memory)
 
-    def edit_locked(
-        self, a: argparse.Namespace, full: str, info: dict, vcpus: int, memory: int
-    ) -> int:
-        info = self.usage(full)  # again, under the lock
+    def edit_locked(self, a: argparse.Namespace, full: str, vcpus: int, memory: int) -> int:
+        info = self.usage(full)  # read again, under the lock
         if self.virt.is_active(full):
             # the running VM keeps its size: count the larger of the two
             self.check_limits(

@@ -106,7 +106,7 @@ def test_malformed_volumes(spec):
 @pytest.mark.parametrize(("key", "value"), [("memory", "lots"), ("cpus", "1;2"), ("pull", "x")])
 def test_limits_are_checked(key, value):
     with pytest.raises(UsageError):
-        policy.check_limits({key: value})
+        policy.check_values({key: value})
 
 
 def test_help_lists_every_allowed_option():
