@@ -1,7 +1,9 @@
 """The inventories describe the cluster of shared/SPEC.md, and the lab is the
-same cluster: same groups, same host names."""
+same cluster: same groups, same host names, production's values under the
+lab layer."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +16,15 @@ BIN = Path(sys.executable).parent
 LAB_VAULT_PASSWORD = ROOT / "inventories/lab-vault-password.LAB-ONLY-NOT-SECRET"
 
 
+# The lab is production with the lab layer read after it (tools/lab/lab.sh).
+SOURCES = {
+    "production": ["-i", "inventories/production"],
+    "lab": ["-i", "inventories/production", "-i", "inventories/lab"],
+}
+
+
 def inventory(name: str) -> dict:
-    argv = [str(BIN / "ansible-inventory"), "-i", f"inventories/{name}", "--list"]
+    argv = [str(BIN / "ansible-inventory"), *SOURCES[name], "--list"]
     if name == "lab":
         argv += ["--vault-password-file", str(LAB_VAULT_PASSWORD)]
     out = subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, text=True).stdout
@@ -93,7 +102,7 @@ def test_every_host_has_a_unique_cluster_address(name, production, lab):
 def test_lab_hosts_are_containers_on_the_lab_network(lab):
     hostvars = lab["_meta"]["hostvars"]
     for host, hv in hostvars.items():
-        # tools/harness/connection_plugins/podman.py (ansible.cfg), pipelined
+        # tools/harness/connection_plugins/podman.py (tools/lab/lab.sh), pipelined
         assert hv["ansible_connection"] == "podman"
         assert hv["cluster_address"].startswith("10.213.0."), host
         # Literal, not "ie-lab-{{ inventory_hostname }}": that template is
@@ -160,8 +169,7 @@ def test_filters_give_every_host_an_etc_hosts_line_from_inventory_alone(lab):
     out = subprocess.run(
         [
             str(BIN / "ansible"),
-            "-i",
-            "inventories/lab",
+            *SOURCES["lab"],
             "--vault-password-file",
             str(LAB_VAULT_PASSWORD),
             "gs02",
@@ -195,3 +203,40 @@ def test_requirements_yml_matches_the_bundled_collections():
         assert found, f"{entry['name']} is not installed in the virtualenv"
         manifest = json.loads(found[0].read_text())
         assert manifest["collection_info"]["version"] == entry["version"], entry["name"]
+
+
+def test_no_test_stand_in_is_on_a_production_runs_plugin_paths():
+    """A production run loads ansible.cfg alone: none of its plugin, role or
+    collection paths reaches into the harness, the lab tools or the tests."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
+    dump = subprocess.run(
+        [str(BIN / "ansible-config"), "dump", "--format", "json"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    settings = {
+        s["name"]: s["value"] for s in json.loads(dump) if isinstance(s, dict) and "name" in s
+    }
+    paths = {
+        name: value
+        for name, value in settings.items()
+        if name.endswith(("_PLUGIN_PATH", "_PLUGINS", "_PATHS", "ROLES_PATH")) and value
+    }
+    assert "DEFAULT_CONNECTION_PLUGIN_PATH" in paths
+    for name, value in paths.items():
+        for entry in value if isinstance(value, list) else str(value).split(":"):
+            rel = os.path.relpath(os.path.realpath(entry), ROOT)
+            assert not rel.startswith(("tools", "molecule", "tests")), (name, entry)
+    # and the lab's connection is not found by name
+    found = subprocess.run(
+        [str(BIN / "ansible-doc"), "-t", "connection", "podman"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "tools/harness" not in found.stdout + found.stderr

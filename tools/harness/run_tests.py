@@ -80,7 +80,12 @@ def sanity_steps() -> list[Step]:
         Step(
             "sanity",
             "site.yml syntax (lab)",
-            ["ansible-playbook", "-i", "inventories/lab", "--syntax-check", "site.yml"],
+            [
+                "ansible-playbook",
+                *("-i", "inventories/production", "-i", "inventories/lab"),
+                "--syntax-check",
+                "site.yml",
+            ],
         ),
     ]
 
