@@ -59,6 +59,22 @@ def subid_lines(
     return [line for _, line in sorted(lines)]
 
 
+def subid_conflicts(text: str, managed: Sequence[str], base: int = 100000) -> list[str]:
+    """The lines of an /etc/subuid or /etc/subgid ``text`` that reach into
+    the formula's space (``base`` and above) and are not ``managed`` (the
+    names the podman role writes): a range there could be a student's.
+    Blank and malformed lines are left to the tools that read the file."""
+    found = []
+    for line in text.splitlines():
+        parts = line.strip().split(":")
+        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+            continue
+        name, start, count = parts[0], int(parts[1]), int(parts[2])
+        if name not in managed and count > 0 and start + count > base:
+            found.append(line.strip())
+    return found
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"subid_lines": subid_lines}
+        return {"subid_lines": subid_lines, "subid_conflicts": subid_conflicts}

@@ -205,19 +205,25 @@ def test_requirements_yml_matches_the_bundled_collections():
         assert manifest["collection_info"]["version"] == entry["version"], entry["name"]
 
 
-def test_no_test_stand_in_is_on_a_production_runs_plugin_paths():
-    """A production run loads ansible.cfg alone: none of its plugin, role or
-    collection paths reaches into the harness, the lab tools or the tests."""
+def production_run(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
+    """An Ansible command as a production run makes it: ansible.cfg alone,
+    nothing from the lab's or the harness's ANSIBLE_* environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
     env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
-    dump = subprocess.run(
-        [str(BIN / "ansible-config"), "dump", "--format", "json"],
+    return subprocess.run(
+        [str(BIN / argv[0]), *argv[1:]],
         cwd=ROOT,
         env=env,
-        check=True,
+        check=check,
         capture_output=True,
         text=True,
-    ).stdout
+    )
+
+
+def test_no_test_stand_in_is_on_a_production_runs_plugin_paths():
+    """None of a production run's plugin, role or collection paths reaches
+    into the harness, the lab tools or the tests."""
+    dump = production_run("ansible-config", "dump", "--format", "json").stdout
     settings = {
         s["name"]: s["value"] for s in json.loads(dump) if isinstance(s, dict) and "name" in s
     }
@@ -232,11 +238,5 @@ def test_no_test_stand_in_is_on_a_production_runs_plugin_paths():
             rel = os.path.relpath(os.path.realpath(entry), ROOT)
             assert not rel.startswith(("tools", "molecule", "tests")), (name, entry)
     # and the lab's connection is not found by name
-    found = subprocess.run(
-        [str(BIN / "ansible-doc"), "-t", "connection", "podman"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    found = production_run("ansible-doc", "-t", "connection", "podman", check=False)
     assert "tools/harness" not in found.stdout + found.stderr

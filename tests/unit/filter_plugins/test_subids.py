@@ -7,7 +7,7 @@ from ansible.errors import AnsibleFilterError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from filter_plugins.subids import FilterModule, subid_lines
+from filter_plugins.subids import FilterModule, subid_conflicts, subid_lines
 
 
 def test_ranges_follow_from_the_uid():
@@ -52,3 +52,24 @@ def test_too_small_a_range_is_refused():
 
 def test_registered():
     assert FilterModule().filters()["subid_lines"] is subid_lines
+
+
+def test_conflicts_are_unmanaged_ranges_in_the_formula_space():
+    text = (
+        "alice:100000:65536\n"  # useradd's automatic range for a local account
+        "carol:65701536:65536\n"  # written by the role (managed)
+        "legacy:50000:65536\n"  # starts below the base but reaches into it
+        "old:20000:1000\n"  # wholly below the base
+        "empty:200000:0\n"  # no IDs at all
+        "\n# a comment\nbroken:line\n"
+    )
+    assert subid_conflicts(text, ["carol"], 100000) == ["alice:100000:65536", "legacy:50000:65536"]
+    assert subid_conflicts(text, ["carol", "alice", "legacy"], 100000) == []
+    assert FilterModule().filters()["subid_conflicts"] is subid_conflicts
+
+
+@given(st.integers(min_value=1000, max_value=60000))
+def test_the_roles_own_lines_never_conflict(uid):
+    (line,) = subid_lines([{"name": "u", "uid": uid}])
+    assert subid_conflicts(line, ["u"]) == []
+    assert subid_conflicts(line, []) == [line]
