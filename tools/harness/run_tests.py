@@ -2,7 +2,8 @@
 """Run every test of the project and end with a table: step, result, seconds.
 
 Steps, in order: ruff, yamllint, ansible-lint (production profile), pytest,
-ansible-test sanity, the playbook syntax and inventory checks, then every
+ansible-test sanity, the playbook syntax and inventory checks, production
+renders (tools/render/check.sh), then every
 Molecule scenario (roles/*/molecule/* and molecule/*). Exit status 1 if any
 step failed.
 
@@ -87,6 +88,9 @@ def sanity_steps() -> list[Step]:
                 "site.yml",
             ],
         ),
+        # Every template with production's inventory, each file checked by
+        # its own tool in a container of the test image (README).
+        Step("sanity", "production renders", ["bash", "tools/render/check.sh"]),
     ]
 
 

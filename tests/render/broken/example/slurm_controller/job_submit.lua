@@ -1,0 +1,1 @@
+function slurm_job_submit(job_desc
