@@ -76,7 +76,8 @@ while IFS= read -r -d '' f; do
     slurm_controller/job_submit.lua) check "$f" "luac -p" luac5.4 -p "$f" ;;
     rsnapshot/rsnapshot.conf)
         # the snapshot root is the backup server's own disk, mounted there
-        mkdir -p "$(awk -F'\t' '$1 == "snapshot_root" {print $2}' "$f")"
+        root=$(awk -F'\t' '$1 == "snapshot_root" {print $2}' "$f")
+        [[ -z $root ]] || mkdir -p "$root"
         check "$f" "rsnapshot configtest" rsnapshot -c "$f" configtest ;;
     slurm_controller/*|slurmdbd/*)
         # Slurm has no check of a configuration file without its daemons;
