@@ -39,9 +39,9 @@ def test_the_layer_is_read_whole(tree):
     assert "inventories/lab/host_vars/gs02.yml" in found["cluster_address"]
     assert found["vault_*"] == {"inventories/lab/group_vars/all/vault.yml"}
     assert "molecule/site/inventory/hosts.yml" in found["ceph_osd_files"]
-    # the lab-only directory server and its group are no difference
-    assert "ldap_server_users" not in found
-    assert all("ldap01" not in w for where in found.values() for w in where)
+    # the lab-only directory server and its group are read and documented too
+    assert found["ldap_server_users"] == {"inventories/lab/group_vars/ldap_servers.yml"}
+    assert "inventories/lab/host_vars/ldap01.yml" in found["cluster_address"]
 
 
 def test_an_undocumented_override_fails_naming_the_variable_and_file(tree):

@@ -5,10 +5,9 @@ The lab is production's inventory with a layer read after it
 (`-i inventories/production -i inventories/lab`; molecule/site reads its
 own topology with the same layer). Every variable the layer sets must be a
 row of the table "The lab: production plus these differences" in
-docs/admin-guide.md, and every row must still be set somewhere in the layer.
-Variables of lab-only groups and hosts (the lab's directory, ldap01) are
-not differences: production has no such group or host. The lab vault's
-keys count as one entry, `vault_*`.
+docs/admin-guide.md, and every row must still be set somewhere in the layer,
+the lab-only directory server's (ldap01, group ldap_servers) included. The
+lab vault's keys count as one entry, `vault_*`.
 
     python3 tools/lab/lab_layer.py     # prints the problems; exit 1 if any
 
@@ -28,7 +27,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = Path("docs/admin-guide.md")
 SECTION = "## The lab: production plus these differences"
-PRODUCTION = Path("inventories/production/hosts.yml")
 LAB = Path("inventories/lab")
 # The layer's inventory files besides inventories/lab: molecule/site's topology
 # and the node its side effect adds.
@@ -57,15 +55,6 @@ def walk(group: str, node: dict | None) -> Iterator[tuple[str, str, dict]]:
         yield from walk(child, sub)
 
 
-def production_names(root: Path) -> tuple[set[str], set[str]]:
-    """Production's groups and hosts."""
-    groups, hosts = {"all"}, set()
-    doc = yaml.safe_load((root / PRODUCTION).read_text())
-    for kind, name, _ in walk("all", doc.get("all")):
-        (groups if kind == "group" else hosts).add(name)
-    return groups, hosts
-
-
 def read_vars(path: Path) -> dict:
     text = path.read_text()
     if text.startswith("$ANSIBLE_VAULT"):
@@ -88,14 +77,12 @@ def vars_files(directory: Path) -> Iterator[tuple[str, Path]]:
 
 
 def layer(root: Path) -> Layer:
-    """Every variable the lab layer sets for a group or host production has."""
-    groups, hosts = production_names(root)
+    """Every variable the lab layer sets, lab-only groups and hosts included."""
     found = Layer()
-    for kind, known in (("group_vars", groups), ("host_vars", hosts)):
-        for entity, path in vars_files(root / LAB / kind):
-            if entity in known:
-                for name in read_vars(path):
-                    found.add(name, path.relative_to(root))
+    for kind in ("group_vars", "host_vars"):
+        for _, path in vars_files(root / LAB / kind):
+            for name in read_vars(path):
+                found.add(name, path.relative_to(root))
     inventories = sorted(p for p in (root / LAB).glob("*.y*ml")) + [
         root / p for p in SCENARIO_FILES
     ]
@@ -103,10 +90,9 @@ def layer(root: Path) -> Layer:
         if not path.exists():
             continue
         doc = yaml.safe_load(path.read_text()) or {}
-        for kind, name, entity_vars in walk("all", doc.get("all")):
-            if name in (groups if kind == "group" else hosts):
-                for var in entity_vars:
-                    found.add(var, path.relative_to(root))
+        for _, _, entity_vars in walk("all", doc.get("all")):
+            for var in entity_vars:
+                found.add(var, path.relative_to(root))
     return found
 
 
