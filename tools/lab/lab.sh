@@ -26,6 +26,12 @@ export ANSIBLE_CONNECTION_PLUGINS="$root/tools/harness/connection_plugins"
 export ANSIBLE_CACHE_PLUGIN_CONNECTION="$root/.cache/facts/lab"
 log_dir="$root/.cache/lab"
 mkdir -p "$log_dir"
+# The lab admin's key pair: production's admin account (ieops) accepts it in
+# the lab (admin_ssh_public_keys, inventories/lab), so that
+#   ssh -i .cache/lab/admin_ed25519 ieops@10.213.0.11
+# works as it does in production.
+export IE_LAB_ADMIN_KEY="$log_dir/admin_ed25519"
+[[ -f $IE_LAB_ADMIN_KEY ]] || ssh-keygen -q -t ed25519 -N '' -C ie-lab-admin -f "$IE_LAB_ADMIN_KEY"
 
 phases=()
 phase() {  # phase NAME COMMAND...

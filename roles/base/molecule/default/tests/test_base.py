@@ -45,7 +45,15 @@ def test_chronyd_runs_without_touching_the_hosts_clock(host):
 def test_admin_group_has_sudo_and_others_do_not(host):
     assert host.group("ieadmin").gid == 2000
     assert "ieadmin" in host.user("opsadmin").groups
-    assert "(ALL : ALL) ALL" in host.run("sudo -l -U opsadmin").stdout
+    # The local admin has no password (key-only), so sudo asks for none:
+    # Ansible connects as this account and becomes root.
+    assert "(ALL : ALL) NOPASSWD: ALL" in host.run("sudo -l -U opsadmin").stdout
+    # Any other member of the admin group (a department account) is asked
+    # for their password.
+    host.run("useradd -M -G ieadmin groupadmin 2>/dev/null")
+    group_only = host.run("sudo -l -U groupadmin").stdout
+    assert "(ALL : ALL) ALL" in group_only
+    assert "NOPASSWD" not in group_only
     host.run("useradd -M nobodyspecial 2>/dev/null")
     assert "not allowed" in host.run("sudo -l -U nobodyspecial").stdout
 

@@ -22,6 +22,10 @@ def test_admin_logs_in_with_key_and_password_login_is_refused(host):
     ok = host.run(f"ssh {opts} -i /root/.ssh/opsadmin_ed25519 opsadmin@base-node1 id -gn")
     assert ok.rc == 0, ok.stderr
     assert ok.stdout.strip() == "opsadmin"
+    # and becomes root with sudo, asked for no password (how Ansible works)
+    root = host.run(f"ssh {opts} -i /root/.ssh/opsadmin_ed25519 opsadmin@base-node1 sudo -n id -u")
+    assert root.rc == 0, root.stderr
+    assert root.stdout.strip() == "0"
     # Without the key only a password could do, and the server offers none.
     refused = host.run(
         "ssh -o BatchMode=yes -o PubkeyAuthentication=no -o PreferredAuthentications=password "
