@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.production import production_run
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 LAB_VAULT_PASSWORD = ROOT / "inventories/lab-vault-password.LAB-ONLY-NOT-SECRET"
@@ -203,21 +205,6 @@ def test_requirements_yml_matches_the_bundled_collections():
         assert found, f"{entry['name']} is not installed in the virtualenv"
         manifest = json.loads(found[0].read_text())
         assert manifest["collection_info"]["version"] == entry["version"], entry["name"]
-
-
-def production_run(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
-    """An Ansible command as a production run makes it: ansible.cfg alone,
-    nothing from the lab's or the harness's ANSIBLE_* environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
-    return subprocess.run(
-        [str(BIN / argv[0]), *argv[1:]],
-        cwd=ROOT,
-        env=env,
-        check=check,
-        capture_output=True,
-        text=True,
-    )
 
 
 def test_no_test_stand_in_is_on_a_production_runs_plugin_paths():

@@ -3,7 +3,6 @@ inventory. `make test` runs the whole render and the validators
 (tools/render/check.sh); these tests show what it renders and that an
 undefined variable stops it."""
 
-import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.production import production_env
 from tools.render import render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,11 +71,7 @@ def test_a_variable_production_lacks_stops_the_render_naming_it(tmp_path):
     values = yaml.safe_load(slurm.read_text())
     del values["slurm_gpu_type"]  # the lab layer does not set it either: only production did
     slurm.write_text(yaml.safe_dump(values))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env |= {
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(tmp_path / "facts"),
-    }
+    env = production_env(ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path / "facts"))
     result = subprocess.run(
         [
             sys.executable,
