@@ -1,8 +1,10 @@
 """Off-site backups as admins see them: the backup server pulls two sources.
 
-The tests run in file order: the key's restrictions first, then the daily level
-eight times, the weekly and monthly rotations (checked against a model of
-rsnapshot's rotation), the lock, a restore drill and the status check.
+The tests run in file order: the keys' restrictions first (one key per backup
+point, each reading its own tree alone), then the daily level eight times, the
+weekly and monthly rotations (checked against a model of rsnapshot's
+rotation), the lock, a restore drill and the status check, truthful for a run
+with warnings and for a source whose directory is gone.
 """
 
 import json
@@ -13,8 +15,15 @@ import testinfra
 
 testinfra_hosts = ["podman://bk-backup01"]
 ROOT = "/srv/backup/snapshots"
-KEY = "/root/.ssh/ie-backup_ed25519"
-SSH = f"ssh -i {KEY} -o BatchMode=yes -o ConnectTimeout=10"
+KEYS = {"homes": "/root/.ssh/ie-backup-homes_ed25519", "web": "/root/.ssh/ie-backup-web_ed25519"}
+KEY = KEYS["homes"]  # reads /home on bk-gs01
+
+
+def ssh(key=KEY):
+    return f"ssh -i {key} -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=10"
+
+
+SSH = ssh()
 LEVELS = [("daily", 7), ("weekly", 4), ("monthly", 12)]
 MARKER = "/home/student1/generation.txt"
 
@@ -57,33 +66,55 @@ def test_each_level_has_its_timer(host, level, calendar):
     )
 
 
-def test_snapshots_and_key_are_root_only(host):
+def test_snapshots_and_keys_are_root_only(host):
     assert host.file(ROOT).mode == 0o700 and host.file(ROOT).user == "root"
-    key = host.file(KEY)
-    assert key.mode == 0o600 and key.user == "root"
+    for path in KEYS.values():
+        key = host.file(path)
+        assert key.mode == 0o600 and key.user == "root"
+    # the key that read every source whole is gone
+    assert not host.file("/root/.ssh/ie-backup_ed25519").exists
 
 
 # ---- what the backup key may and may not do
 
 
-@pytest.mark.parametrize("source", ["bk-gs01", "bk-web01"])
-def test_key_is_restricted_on_the_sources(source):
-    line = next(
+@pytest.mark.parametrize(
+    "source, slug, tree", [("bk-gs01", "homes", "/home"), ("bk-web01", "web", "/var/www")]
+)
+def test_each_key_is_restricted_to_its_tree_on_its_source(source, slug, tree):
+    lines = [
         line
         for line in node(source).file("/root/.ssh/authorized_keys").content_string.splitlines()
-        if line.endswith(" ie-backup@bk-backup01")
+        if "ie-backup" in line
+    ]
+    assert len(lines) == 1, lines  # this point's key alone
+    assert lines[0].startswith(
+        f'from="10.213.4.31",restrict,command="/usr/bin/rrsync -ro -absolute {tree}" ssh-ed25519 '
     )
-    assert line.startswith(
-        'from="10.213.4.31",restrict,command="/usr/bin/rrsync -ro /" ssh-ed25519 '
-    )
+    assert lines[0].endswith(f" ie-backup-{slug}@bk-backup01")
 
 
-def test_backup_key_reads_with_rsync(host):
+def test_backup_key_reads_its_tree_with_rsync(host):
     host.check_output(
-        f"rm -rf /tmp/read && rsync -e {shlex.quote(SSH)}"
+        f"rm -rf /tmp/read && rsync -e {shlex.quote(ssh(KEYS['web']))}"
         " root@bk-web01:/var/www/html/index.html /tmp/read"
     )
     assert "ie department" in host.file("/tmp/read").content_string
+
+
+@pytest.mark.parametrize("path", ["/etc/", "/etc/shadow", "/root/", "/", "/home/../etc/"])
+def test_a_key_limited_to_one_tree_cannot_list_another(host, path):
+    listing = host.run(f"rsync --list-only -e {shlex.quote(SSH)} root@bk-gs01:{shlex.quote(path)}")
+    assert "shadow" not in listing.stdout and "passwd" not in listing.stdout, listing.stdout
+    assert "authorized_keys" not in listing.stdout
+    if path != "/":  # "/" is the top of the key's own tree, /home
+        assert listing.rc != 0, listing.stdout
+
+
+def test_one_points_key_is_refused_on_another_source(host):
+    result = host.run(f"rsync --list-only -e {shlex.quote(ssh(KEYS['web']))} root@bk-gs01:/home/")
+    assert result.rc != 0
+    assert "Permission denied" in result.stderr
 
 
 def test_backup_key_opens_no_shell(host):
@@ -301,3 +332,45 @@ def test_status_names_the_source_that_failed(host):
     rc, rows = status(host, "--stale-hours", "0.0003")
     assert rc == 1
     assert rows["root@bk-web01:/var/www/"]["state"] == "stale"
+
+
+# ---- what leaves the site, and a truthful status when a source is gone
+
+
+def test_no_secret_is_in_the_snapshots(host):
+    found = host.check_output(
+        f"find {ROOT} \\( -name shadow -o -name gshadow -o -name '*.keyring' -o -name munge.key"
+        " -o -name 'ssh_host_*' -o -name 'ie-backup*' -o -name vault.yml \\) -print"
+    )
+    assert found == ""
+    # each point holds its own tree and nothing else
+    assert host.check_output(f"ls {ROOT}/daily.0/homes {ROOT}/daily.0/web").split() == [
+        f"{ROOT}/daily.0/homes:",
+        "home",
+        f"{ROOT}/daily.0/web:",
+        "var",
+    ]
+
+
+def test_status_names_a_missing_source_and_reads_the_rest_of_the_run(host):
+    WEB01.check_output("mv /var/www /var/www.away")
+    try:
+        # the web point's tree is gone: rrsync refuses it, the run ends with
+        # an error for that source alone
+        host.run("systemctl start ie-rsnapshot@daily.service")
+        rc, rows = status(host)
+        table = host.run("ie-backup-status").stdout
+    finally:
+        WEB01.check_output("mv /var/www.away /var/www")
+    assert rc == 1
+    web, homes = rows["root@bk-web01:/var/www/"], rows["root@bk-gs01:/home/"]
+    assert (web["state"], web["last_result"]) == ("missing", "missing")
+    assert "not on the source: /var/www/" in web["messages"]
+    assert (homes["state"], homes["last_result"]) == ("good", "ok")  # copied in the same run
+    assert homes["last_run"] == web["last_run"]
+    assert "root@bk-web01:/var/www/: not on the source: /var/www/" in table
+    # back on the source, the next run copies it again
+    host.check_output("systemctl start ie-rsnapshot@daily.service")
+    rc, rows = status(host)
+    assert rc == 0
+    assert rows["root@bk-web01:/var/www/"]["state"] == "good"

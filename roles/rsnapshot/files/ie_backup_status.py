@@ -4,12 +4,15 @@
 Reads the backup points from rsnapshot.conf and the runs from rsnapshot's log
 (and its rotated copy), and prints one line per source:
 
-    SOURCE                 DEST     LAST SUCCESS          AGE     LAST RUN
-    root@gs01:/home/       homes/   2026-11-22 00:00:41   9h      ok
+    SOURCE                 DEST     LAST SUCCESS          AGE     LAST RUN   STATE
+    root@gs01:/home/       homes/   2026-11-22 00:00:41   9h      ok         good
 
 A source is good when its last error-free copy is younger than --stale-hours.
-Exit status: 0 every source good, 1 a source stale or never copied, 2 the
-configuration or log could not be read. `--format json` for scripts.
+The last run's result is ok, warning (rsync copied part: files changed or
+vanished), error, unfinished or missing (the directory is not on the source);
+its messages follow the table. Exit status: 0 every source good, 1 a source
+stale, never copied or missing, 2 the configuration or log could not be read.
+`--format json` for scripts.
 """
 
 from __future__ import annotations
@@ -27,11 +30,26 @@ from pathlib import Path
 STAMP = re.compile(r"^\[(?P<stamp>[^\]]+)\]\s(?P<text>.*)$")
 STAMP_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%d/%b/%Y:%H:%M:%S")
 PROBLEM = re.compile(r": (?P<kind>ERROR|WARNING): .* while processing (?P<src>\S+)")
+# rsync's exit 23 and 24 are rsnapshot's warnings for one source.
+PARTIAL = re.compile(
+    r"^WARNING: (?P<text>Some files and/or directories in (?P<src>\S+) "
+    r"(?:only transferred partially|vanished) during rsync operation)"
+)
 RUN_START = re.compile(r"^\S*rsnapshot (?:-\S+ \S+ )*(?P<level>\w+): started$")
-# A run ends with "completed successfully", "completed, but with some
-# warnings", or "ERROR: /usr/bin/rsnapshot daily: completed, but with some
-# errors"; a run that stopped early ends with another ERROR line.
-RUN_END = re.compile(r"^\S*rsnapshot (?:-\S+ \S+ )*(?P<level>\w+): (?P<how>completed.*|ERROR: .*)$")
+# A run ends with "completed successfully", "WARNING: /usr/bin/rsnapshot
+# daily: completed, but with some warnings" or "/usr/bin/rsnapshot daily:
+# ERROR: /usr/bin/rsnapshot daily: completed, but with some errors"; a run
+# that stopped early ends with another ERROR line.
+RUN_END = re.compile(r"rsnapshot (?:-\S+ \S+ )*(?P<level>\w+): completed\b")
+RUN_FATAL = re.compile(r"^\S*rsnapshot (?:-\S+ \S+ )*(?P<level>\w+): ERROR: ")
+# The source's directory is not on the source host: rrsync's refusal (the
+# point's whole tree), or rsync's own (a directory below it). The service
+# appends rsnapshot's standard error, where these arrive without a time
+# stamp, to rsnapshot's log.
+MISSING = re.compile(
+    r"rrsync error: Restricted directory does not exist"
+    r'|^rsync: (?:\[\w+\] )?change_dir "(?P<path>[^"]*)" failed: No such file or directory'
+)
 
 
 @dataclass
@@ -41,6 +59,7 @@ class Source:
     last_success: datetime | None = None
     last_run: datetime | None = None
     last_result: str = "never run"
+    messages: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,16 +102,20 @@ def apply_log(config: Config, lines: list[str]) -> None:
     """Walk the runs of the smallest level (the only one that copies) in
     order. A source succeeded in a run that completed, that copied it (its
     rsync command is logged) and that logged no ERROR or WARNING for it. A
-    run cut short (killed, or still going) counts as failed for what it began."""
+    run cut short (killed, or still going) counts as failed for what it began.
+    Each source keeps the messages of its last run."""
     by_src = {s.src: s for s in config.sources}
     run_at: datetime | None = None
     copied: set[str] = set()
     problems: dict[str, str] = {}
+    messages: dict[str, list[str]] = {}
+    current = ""
 
     def close(finished: bool) -> None:
         for src in copied | set(problems):
             source = by_src[src]
             source.last_run = run_at
+            source.messages = messages.get(src, [])
             if src in problems:
                 source.last_result = problems[src]
             elif not finished:
@@ -101,9 +124,20 @@ def apply_log(config: Config, lines: list[str]) -> None:
                 source.last_result = "ok"
                 source.last_success = run_at
 
+    def problem(src: str, kind: str, text: str) -> None:
+        # missing outranks error, error outranks warning
+        rank = ("warning", "error", "missing")
+        if rank.index(kind) >= rank.index(problems.get(src, "warning")):
+            problems[src] = kind
+        messages.setdefault(src, []).append(text)
+
     for raw in lines:
         match = STAMP.match(raw.rstrip("\n"))
         if not match:
+            missing = MISSING.search(raw.strip())
+            if missing and run_at is not None and current:
+                where = missing["path"] or current.split(":", 1)[-1]
+                problem(current, "missing", f"not on the source: {where}")
             continue
         text = match["text"]
         start = RUN_START.match(text)
@@ -112,22 +146,31 @@ def apply_log(config: Config, lines: list[str]) -> None:
                 close(finished=False)
             is_copying = start["level"] == config.smallest_level
             run_at = parse_stamp(match["stamp"]) if is_copying else None
-            copied, problems = set(), {}
+            copied, problems, messages, current = set(), {}, {}, ""
             continue
         if run_at is None:
             continue
-        problem = PROBLEM.search(text)
-        if problem and problem["src"] in by_src:
-            problems[problem["src"]] = problem["kind"].lower()
+        found = PROBLEM.search(text)
+        if found and found["src"] in by_src:
+            problem(found["src"], found["kind"].lower(), text.split(": ", 1)[-1])
             continue
-        end = RUN_END.match(text)
-        if end:
-            close(finished="completed" in end["how"])
+        partial = PARTIAL.match(text)
+        if partial and partial["src"] in by_src:
+            problem(partial["src"], "warning", partial["text"])
+            continue
+        if RUN_END.search(text):
+            close(finished=True)
+            run_at = None
+            continue
+        if RUN_FATAL.match(text):
+            close(finished=False)
             run_at = None
             continue
         tokens = text.split()
         if tokens and tokens[0].endswith("rsync"):
-            copied.update(src for src in by_src if src in tokens)
+            sources = [src for src in by_src if src in tokens]
+            copied.update(sources)
+            current = sources[0] if sources else ""
     if run_at is not None:
         close(finished=False)
 
@@ -159,7 +202,8 @@ def report(config: Config, now: datetime, stale_hours: float) -> tuple[list[dict
     for source in config.sources:
         age = now - source.last_success if source.last_success else None
         good = age is not None and age <= timedelta(hours=stale_hours)
-        all_good &= good
+        missing = source.last_result == "missing"
+        all_good &= good and not missing
         rows.append(
             {
                 "source": source.src,
@@ -170,7 +214,12 @@ def report(config: Config, now: datetime, stale_hours: float) -> tuple[list[dict
                 "age": human_age(age) if age is not None else None,
                 "last_run": source.last_run.isoformat(sep=" ") if source.last_run else None,
                 "last_result": source.last_result,
-                "state": "good" if good else ("never" if source.last_success is None else "stale"),
+                "messages": source.messages,
+                "state": "missing"
+                if missing
+                else "good"
+                if good
+                else ("never" if source.last_success is None else "stale"),
             }
         )
     return rows, all_good
@@ -227,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
                     cell.ljust(width) for cell, width in zip(row, widths, strict=True)
                 ).rstrip()
             )
+        for r in rows:
+            for message in r["messages"]:
+                print(f"{r['source']}: {message}")
     return 0 if all_good else 1
 
 

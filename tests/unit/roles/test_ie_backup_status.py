@@ -30,18 +30,34 @@ HOMES, WEB = "root@gs01:/home/", "root@web01:/var/www/"
 RSYNC = "/usr/bin/rsync -a --delete --numeric-ids --relative --rsh=/usr/bin/ssh\\ -i\\ k"
 
 
-def run(stamp, level="daily", sources=(HOMES, WEB), problems=(), end="completed successfully"):
-    """The lines rsnapshot logs for one run."""
-    cmd = "/usr/bin/rsnapshot -c /etc/rsnapshot.conf"
-    lines = [f"[{stamp}] {cmd} {level}: started", f"[{stamp}] echo 42 > /run/rsnapshot.pid"]
+CMD = "/usr/bin/rsnapshot -c /etc/rsnapshot.conf"
+# How rsnapshot 1.4 ends a run (log_msg, log_warn, log_err in /usr/bin/rsnapshot).
+WARNINGS_END = "WARNING: {cmd} {level}: completed, but with some warnings"
+ERRORS_END = "{cmd} {level}: ERROR: {cmd} {level}: completed, but with some errors"
+
+
+def run(stamp, level="daily", sources=(HOMES, WEB), problems=(), end="ok", after=None):
+    """The lines rsnapshot logs for one run; ``after`` maps a source to the
+    lines (rsync's standard error, no stamp) that follow its copy."""
+    lines = [f"[{stamp}] {CMD} {level}: started", f"[{stamp}] echo 42 > /run/rsnapshot.pid"]
     for src in sources:
         lines.append(f"[{stamp}] {RSYNC} {src} /srv/backup/snapshots/daily.0/x/")
+        lines.extend((after or {}).get(src, []))
     for kind, src in problems:
-        lines.append(
-            f"[{stamp}] {cmd} {level}: {kind}: /usr/bin/rsync returned 255 while processing {src}"
-        )
-    if end:
-        lines.append(f"[{stamp}] {cmd} {level}: {end}")
+        if kind == "PARTIAL":
+            lines.append(
+                f"[{stamp}] WARNING: Some files and/or directories in {src} only transferred "
+                "partially during rsync operation"
+            )
+        else:
+            lines.append(
+                f"[{stamp}] {CMD} {level}: {kind}: /usr/bin/rsync returned 255 "
+                f"while processing {src}"
+            )
+    if end == "ok":
+        lines.append(f"[{stamp}] {CMD} {level}: completed successfully")
+    elif end:
+        lines.append(f"[{stamp}] " + end.format(cmd=CMD, level=level))
     return lines
 
 
@@ -73,7 +89,7 @@ def test_an_error_for_one_source_keeps_its_previous_success():
     lines = run("2026-11-20T00:00:01") + run(
         "2026-11-21T00:00:01",
         problems=[("ERROR", WEB)],
-        end="ERROR: /usr/bin/rsnapshot daily: completed, but with some errors",
+        end=ERRORS_END,
     )
     got = parsed(lines)
     assert got[WEB].last_result == "error"
@@ -87,8 +103,8 @@ def test_a_warning_is_not_a_success():
     got = parsed(
         run(
             "2026-11-21T00:00:01",
-            problems=[("WARNING", HOMES)],
-            end="completed, but with some warnings",
+            problems=[("PARTIAL", HOMES)],
+            end=WARNINGS_END,
         )
     )
     assert got[HOMES].last_result == "warning" and got[HOMES].last_success is None
@@ -164,3 +180,78 @@ def test_a_compressed_rotated_log_is_read(tmp_path):
     config = status.parse_config(CONF)
     status.apply_log(config, status.read_log(log))
     assert config.sources[0].last_success == datetime(2026, 10, 31, 0, 0, 1)
+
+
+def test_a_run_with_warnings_ends_and_its_clean_sources_succeed():
+    # rsnapshot's real lines: the run is finished, not "unfinished", and the
+    # source without a warning was copied.
+    got = parsed(run("2026-11-21T00:00:01", problems=[("PARTIAL", WEB)], end=WARNINGS_END))
+    assert got[HOMES].last_result == "ok"
+    assert got[HOMES].last_success == datetime(2026, 11, 21, 0, 0, 1)
+    assert got[WEB].last_result == "warning" and got[WEB].last_success is None
+    assert got[WEB].last_run == datetime(2026, 11, 21, 0, 0, 1)
+    assert got[WEB].messages == [
+        f"Some files and/or directories in {WEB} only transferred partially during rsync operation"
+    ]
+
+
+MISSING_WEB = [
+    'rsync: [sender] change_dir "/var/www" failed: No such file or directory (2)',
+    "rsync error: some files/attrs were not transferred (see previous errors) (code 23)",
+]
+
+
+def test_a_source_directory_that_is_not_there_is_missing_by_name(tmp_path, capsys):
+    lines = run(
+        "2026-11-21T00:00:01",
+        problems=[("PARTIAL", WEB)],
+        end=WARNINGS_END,
+        after={WEB: MISSING_WEB},
+    )
+    got = parsed(lines)
+    assert got[WEB].last_result == "missing"
+    assert "not on the source: /var/www" in got[WEB].messages
+    assert got[HOMES].last_result == "ok"
+    (tmp_path / "rsnapshot.conf").write_text(CONF)
+    (tmp_path / "rsnapshot.log").write_text("\n".join(lines) + "\n")
+    argv = ["-c", str(tmp_path / "rsnapshot.conf"), "--log", str(tmp_path / "rsnapshot.log")]
+    assert status.main([*argv, "--stale-hours", "1000000"]) == 1  # missing is never good
+    out = capsys.readouterr().out
+    assert f"{WEB}: not on the source: /var/www" in out
+    table = {line.split()[0]: line.split()[-1] for line in out.splitlines()[1:3]}
+    assert table == {HOMES: "good", WEB: "missing"}
+
+
+def test_a_tree_rrsync_does_not_find_is_missing_too():
+    # the point's whole tree is gone: rrsync refuses, rsync ends with 12
+    lines = run(
+        "2026-11-21T00:00:01",
+        problems=[("ERROR", WEB)],
+        end=ERRORS_END,
+        after={WEB: ["/usr/bin/rrsync error: Restricted directory does not exist!"]},
+    )
+    got = parsed(lines)
+    assert got[WEB].last_result == "missing"
+    assert "not on the source: /var/www/" in got[WEB].messages
+    assert got[HOMES].last_result == "ok"
+
+
+def test_a_missing_source_found_again_is_good_again():
+    lines = run(
+        "2026-11-21T00:00:01",
+        problems=[("PARTIAL", WEB)],
+        end=WARNINGS_END,
+        after={WEB: MISSING_WEB},
+    )
+    got = parsed(lines + run("2026-11-22T00:00:01"))
+    assert got[WEB].last_result == "ok" and got[WEB].messages == []
+
+
+def test_a_run_that_stopped_on_an_error_is_unfinished_for_what_it_began():
+    lines = [
+        *run("2026-11-21T00:00:01", sources=(HOMES,), end=None),
+        f"[2026-11-21T00:00:09] {CMD} daily: ERROR: rsync returned error 12 in rsync_cleanup()",
+    ]
+    got = parsed(lines)
+    assert got[HOMES].last_result == "unfinished"
+    assert got[WEB].last_result == "never run"
