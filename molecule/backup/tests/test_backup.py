@@ -15,7 +15,7 @@ import testinfra
 
 testinfra_hosts = ["podman://bk-backup01"]
 ROOT = "/srv/backup/snapshots"
-KEYS = {"homes": "/root/.ssh/ie-backup-homes_ed25519", "web": "/root/.ssh/ie-backup-web_ed25519"}
+KEYS = {slug: f"/root/.ssh/ie-backup-{slug}_ed25519" for slug in ("homes", "web", "secrets-gs01")}
 KEY = KEYS["homes"]  # reads /home on bk-gs01
 
 
@@ -79,19 +79,21 @@ def test_snapshots_and_keys_are_root_only(host):
 
 
 @pytest.mark.parametrize(
-    "source, slug, tree", [("bk-gs01", "homes", "/home"), ("bk-web01", "web", "/var/www")]
+    "source, slug, tree, points",
+    [
+        ("bk-gs01", "homes", "/home", 2),
+        ("bk-gs01", "secrets-gs01", "/var/backups/ie-secrets", 2),
+        ("bk-web01", "web", "/var/www", 1),
+    ],
 )
-def test_each_key_is_restricted_to_its_tree_on_its_source(source, slug, tree):
-    lines = [
-        line
-        for line in node(source).file("/root/.ssh/authorized_keys").content_string.splitlines()
-        if "ie-backup" in line
-    ]
-    assert len(lines) == 1, lines  # this point's key alone
+def test_each_key_is_restricted_to_its_tree_on_its_source(source, slug, tree, points):
+    keys = node(source).file("/root/.ssh/authorized_keys").content_string.splitlines()
+    assert len([line for line in keys if "ie-backup" in line]) == points  # one per point
+    lines = [line for line in keys if line.endswith(f" ie-backup-{slug}@bk-backup01")]
+    assert len(lines) == 1, keys
     assert lines[0].startswith(
         f'from="10.213.4.31",restrict,command="/usr/bin/rrsync -ro -absolute {tree}" ssh-ed25519 '
     )
-    assert lines[0].endswith(f" ie-backup-{slug}@bk-backup01")
 
 
 def test_backup_key_reads_its_tree_with_rsync(host):
@@ -278,13 +280,16 @@ def test_restore_drill_brings_back_deleted_and_corrupted_files(host):
     assert GS01.check_output(f"cd {home} && sha256sum main.c") not in before
 
     # The admin restores with their own access (the backup key is read-only by
-    # design): here a restore key made for the drill, removed afterwards.
+    # design): here a restore key made for the drill, which may only write
+    # into the homes' tree (root logs in only with a forced command in
+    # production), removed afterwards.
     host.check_output(
         "rm -f /root/.ssh/drill"
         " && ssh-keygen -q -t ed25519 -N '' -C ie-restore-drill -f /root/.ssh/drill"
     )
     pub = host.file("/root/.ssh/drill.pub").content_string.strip()
-    GS01.check_output(f"echo {shlex.quote(pub)} >> /root/.ssh/authorized_keys")
+    line = f'restrict,command="/usr/bin/rrsync -wo -absolute /home" {pub}'
+    GS01.check_output(f"echo {shlex.quote(line)} >> /root/.ssh/authorized_keys")
     try:
         host.check_output(
             "rsync -a --checksum --numeric-ids -e 'ssh -i /root/.ssh/drill -o BatchMode=yes' "
@@ -309,7 +314,11 @@ def status(host, *args):
 def test_status_says_every_source_is_good(host):
     rc, rows = status(host)
     assert rc == 0
-    assert set(rows) == {"root@bk-gs01:/home/", "root@bk-web01:/var/www/"}
+    assert set(rows) == {
+        "root@bk-gs01:/home/",
+        "root@bk-web01:/var/www/",
+        "root@bk-gs01:/var/backups/ie-secrets/",
+    }
     assert all(row["state"] == "good" and row["last_result"] == "ok" for row in rows.values())
     table = host.check_output("ie-backup-status")
     assert table.splitlines()[0].split()[:3] == ["SOURCE", "DEST", "LAST"]
@@ -374,3 +383,26 @@ def test_status_names_a_missing_source_and_reads_the_rest_of_the_run(host):
     rc, rows = status(host)
     assert rc == 0
     assert rows["root@bk-web01:/var/www/"]["state"] == "good"
+
+
+SECRETS = f"{ROOT}/daily.0/secrets-gs01/var/backups/ie-secrets/secrets.tar.age"
+
+
+def test_secrets_leave_only_encrypted_and_an_on_site_identity_restores_them(host):
+    # what the backup server holds is age's ciphertext, nothing it can read
+    assert host.check_output(f"head -c 21 {SECRETS}") == "age-encryption.org/v1"
+    assert host.run(f"grep -a -c '^root:' {SECRETS}").stdout.strip() == "0"
+    # the admin restores with the identity kept on site (bk-web01 here)
+    archive = host.check_output(f"base64 -w0 {SECRETS}")
+    WEB01.check_output(
+        f"rm -rf /tmp/restored && mkdir -m 0700 /tmp/restored && echo {archive} | base64 -d"
+        " | age --decrypt --identity /root/age-identity.txt | tar -x -C /tmp/restored"
+    )
+    try:
+        key = "etc/ssh/ssh_host_ed25519_key"
+        assert WEB01.check_output(f"sha256sum < /tmp/restored/{key}") == GS01.check_output(
+            f"sha256sum < /{key}"
+        )
+        assert WEB01.file("/tmp/restored/etc/shadow").exists
+    finally:
+        WEB01.check_output("rm -rf /tmp/restored")
