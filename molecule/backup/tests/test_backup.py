@@ -45,9 +45,16 @@ def test_configuration_passes_configtest_and_uses_tabs(host):
     retain = [line.split("\t") for line in lines if line.startswith("retain")]
     assert retain == [["retain", name, str(keep)] for name, keep in LEVELS]
     backups = [line.split("\t") for line in lines if line.startswith("backup")]
+    key = "+ssh_args=-i /root/.ssh/ie-backup-{}_ed25519"
     assert backups == [
-        ["backup", "root@bk-gs01:/home/", "homes/", "exclude=*/.cache/"],
-        ["backup", "root@bk-web01:/var/www/", "web/"],
+        ["backup", "root@bk-gs01:/home/", "homes/", key.format("homes") + ",exclude=*/.cache/"],
+        ["backup", "root@bk-web01:/var/www/", "web/", key.format("web")],
+        [
+            "backup",
+            "root@bk-gs01:/var/backups/ie-secrets/",
+            "secrets-gs01/",
+            key.format("secrets-gs01"),
+        ],
     ]
 
 
@@ -196,7 +203,9 @@ def assert_snapshots_match(host, state):
             if want is None:
                 assert not host.file(path).exists, path
             else:
-                assert host.file(f"{path}/homes{MARKER}").content_string.strip() == str(want), path
+                assert host.file(
+                    f"{path}/homes{MARKER.removeprefix('/home')}"
+                ).content_string.strip() == str(want), path
 
 
 @pytest.fixture(scope="module")
@@ -210,12 +219,18 @@ def test_daily_eight_times_keeps_exactly_seven(host, state):
     assert sorted(host.check_output(f"ls {ROOT}").split()) == [f"daily.{i}" for i in range(7)]
     assert_snapshots_match(host, state)
     # The newest holds the eighth copy, the oldest the second; the first is gone.
-    assert host.file(f"{ROOT}/daily.0/homes{MARKER}").content_string.strip() == "8"
-    assert host.file(f"{ROOT}/daily.6/homes{MARKER}").content_string.strip() == "2"
+    assert (
+        host.file(f"{ROOT}/daily.0/homes{MARKER.removeprefix('/home')}").content_string.strip()
+        == "8"
+    )
+    assert (
+        host.file(f"{ROOT}/daily.6/homes{MARKER.removeprefix('/home')}").content_string.strip()
+        == "2"
+    )
 
 
 def test_unchanged_files_are_hard_links_between_snapshots(host):
-    inode = "stat -c %i {}/web/var/www/html/index.html"
+    inode = "stat -c %i {}/web/html/index.html"
     assert host.check_output(inode.format(f"{ROOT}/daily.0")) == host.check_output(
         inode.format(f"{ROOT}/daily.6")
     )
@@ -232,7 +247,9 @@ def test_weekly_and_monthly_rotations(host, state):
     oldest_weekly = state["weekly"][3]
     real_run(host, "monthly", state)
     assert_snapshots_match(host, state)
-    assert host.file(f"{ROOT}/monthly.0/homes{MARKER}").content_string.strip() == str(oldest_weekly)
+    assert host.file(
+        f"{ROOT}/monthly.0/homes{MARKER.removeprefix('/home')}"
+    ).content_string.strip() == str(oldest_weekly)
     assert not host.file(f"{ROOT}/weekly.3").exists
 
 
@@ -268,7 +285,7 @@ def test_restore_drill_brings_back_deleted_and_corrupted_files(host):
     host.check_output("systemctl start ie-rsnapshot@daily.service")
     before = GS01.check_output(f"cd {home} && sha256sum thesis.pdf main.c")
     # The excluded cache was not copied.
-    assert not host.file(f"{ROOT}/daily.0/homes{home}/.cache").exists
+    assert not host.file(f"{ROOT}/daily.0/homes{home.removeprefix('/home')}/.cache").exists
 
     # Lose one file and corrupt another, keeping its size and time (rsync's
     # quick check would not notice: the drill restores with --checksum).
@@ -293,7 +310,7 @@ def test_restore_drill_brings_back_deleted_and_corrupted_files(host):
     try:
         host.check_output(
             "rsync -a --checksum --numeric-ids -e 'ssh -i /root/.ssh/drill -o BatchMode=yes' "
-            f"{ROOT}/daily.0/homes{home}/ root@bk-gs01:{home}/"
+            f"{ROOT}/daily.0/homes{home.removeprefix('/home')}/ root@bk-gs01:{home}/"
         )
     finally:
         GS01.check_output("sed -i '/ ie-restore-drill$/d' /root/.ssh/authorized_keys")
@@ -355,9 +372,10 @@ def test_no_secret_is_in_the_snapshots(host):
     # each point holds its own tree and nothing else
     assert host.check_output(f"ls {ROOT}/daily.0/homes {ROOT}/daily.0/web").split() == [
         f"{ROOT}/daily.0/homes:",
-        "home",
+        "student1",
+        "student2",
         f"{ROOT}/daily.0/web:",
-        "var",
+        "html",
     ]
 
 
@@ -385,7 +403,7 @@ def test_status_names_a_missing_source_and_reads_the_rest_of_the_run(host):
     assert rows["root@bk-web01:/var/www/"]["state"] == "good"
 
 
-SECRETS = f"{ROOT}/daily.0/secrets-gs01/var/backups/ie-secrets/secrets.tar.age"
+SECRETS = f"{ROOT}/daily.0/secrets-gs01/secrets.tar.age"
 
 
 def test_secrets_leave_only_encrypted_and_an_on_site_identity_restores_them(host):

@@ -43,9 +43,9 @@ RUN_START = re.compile(r"^\S*rsnapshot (?:-\S+ \S+ )*(?P<level>\w+): started$")
 RUN_END = re.compile(r"rsnapshot (?:-\S+ \S+ )*(?P<level>\w+): completed\b")
 RUN_FATAL = re.compile(r"^\S*rsnapshot (?:-\S+ \S+ )*(?P<level>\w+): ERROR: ")
 # The source's directory is not on the source host: rrsync's refusal (the
-# point's whole tree), or rsync's own (a directory below it). The service
-# appends rsnapshot's standard error, where these arrive without a time
-# stamp, to rsnapshot's log.
+# point's whole tree), or rsync's own (a directory below it). rsnapshot 1.5
+# logs rsync's standard error with a time stamp; older ones leave it to the
+# caller, so a line without one is read as well.
 MISSING = re.compile(
     r"rrsync error: Restricted directory does not exist"
     r'|^rsync: (?:\[\w+\] )?change_dir "(?P<path>[^"]*)" failed: No such file or directory'
@@ -140,6 +140,11 @@ def apply_log(config: Config, lines: list[str]) -> None:
                 problem(current, "missing", f"not on the source: {where}")
             continue
         text = match["text"]
+        missing = MISSING.search(text)
+        if missing and run_at is not None and current:
+            where = missing["path"] or current.split(":", 1)[-1]
+            problem(current, "missing", f"not on the source: {where}")
+            continue
         start = RUN_START.match(text)
         if start:
             if run_at is not None:

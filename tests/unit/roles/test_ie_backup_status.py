@@ -222,13 +222,15 @@ def test_a_source_directory_that_is_not_there_is_missing_by_name(tmp_path, capsy
     assert table == {HOMES: "good", WEB: "missing"}
 
 
-def test_a_tree_rrsync_does_not_find_is_missing_too():
-    # the point's whole tree is gone: rrsync refuses, rsync ends with 12
+@pytest.mark.parametrize("stamp", ["", "[2026-11-21T00:00:01] "])
+def test_a_tree_rrsync_does_not_find_is_missing_too(stamp):
+    # the point's whole tree is gone: rrsync refuses, rsync ends with 12;
+    # rsnapshot 1.5 logs rsync's standard error with a stamp, 1.4 did not
     lines = run(
         "2026-11-21T00:00:01",
         problems=[("ERROR", WEB)],
         end=ERRORS_END,
-        after={WEB: ["/usr/bin/rrsync error: Restricted directory does not exist!"]},
+        after={WEB: [f"{stamp}/usr/bin/rrsync error: Restricted directory does not exist!"]},
     )
     got = parsed(lines)
     assert got[WEB].last_result == "missing"
