@@ -72,7 +72,7 @@ while IFS= read -r -d '' f; do
         cp "$f" /etc/systemd/system/slurmd.service.d/ie-configless.conf
         check "$f" "systemd-analyze verify (drop-in)" systemd-analyze verify --man=no /etc/systemd/system/slurmd.service ;;
     ie_podman/logrotate)          check "$f" "logrotate -d" logrotate -d "$f" ;;
-    */ie-registry-gc|*/ie-backup-status.sh|slurm_compute/slurmd.default) check "$f" "bash -n" bash -n "$f" ;;
+    */ie-registry-gc|*/ie-backup-status.sh|*/ie-secrets-pack|slurm_compute/slurmd.default) check "$f" "bash -n" bash -n "$f" ;;
     slurm_controller/job_submit.lua) check "$f" "luac -p" luac5.4 -p "$f" ;;
     rsnapshot/rsnapshot.conf)
         # the snapshot root is the backup server's own disk, mounted there
