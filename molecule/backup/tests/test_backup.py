@@ -424,3 +424,27 @@ def test_secrets_leave_only_encrypted_and_an_on_site_identity_restores_them(host
         assert WEB01.file("/tmp/restored/etc/shadow").exists
     finally:
         WEB01.check_output("rm -rf /tmp/restored")
+
+
+def test_status_reads_a_run_with_warnings_truly(host):
+    # A file in a home that root cannot read (a write-only sysfs attribute
+    # bound over it, as a broken mount would be): rsync copies the rest and
+    # exits 23, and rsnapshot ends the run "completed, but with some
+    # warnings". The other sources of that run were copied: they read ok,
+    # and the homes read "warning", not "unfinished".
+    target = "/home/student2/unreadable"
+    GS01.check_output(f"touch {target} && mount --bind /sys/bus/pci/rescan {target}")
+    try:
+        host.check_output("systemctl start ie-rsnapshot@daily.service")  # exit 2 is a success
+        rc, rows = status(host)
+        last = host.check_output("tail -n 1 /var/log/rsnapshot.log")
+    finally:
+        GS01.check_output(f"umount {target} && rm -f {target}")
+    assert last.endswith("daily: completed, but with some warnings"), last
+    homes = rows["root@bk-gs01:/home/"]
+    assert homes["last_result"] == "warning"
+    assert any("only transferred partially" in m for m in homes["messages"]), homes
+    assert rows["root@bk-web01:/var/www/"]["last_result"] == "ok"
+    assert rows["root@bk-gs01:/var/backups/ie-secrets/"]["last_result"] == "ok"
+    # the homes' last good copy is still recent: a warning alone is not stale
+    assert rc == 0 and homes["state"] == "good"
