@@ -12,6 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ansible_collections.ie.cluster.plugins.module_utils.slurm_time import wall_minutes
+from ansible_collections.ie.cluster.plugins.plugin_utils.backup_points import (
+    dest_problem,
+    path_problem,
+)
 
 TOKEN = re.compile(r"[A-Za-z0-9_.-]+")
 HARDWARE = ("sockets", "cores_per_socket", "threads_per_core", "real_memory")
@@ -285,14 +289,10 @@ def check_backups(hosts: Mapping, groups: Mapping) -> list[str]:
                     f"{label}: {source} is not in backup_sources, so it would not let the backup "
                     "server in. Add it there."
                 )
-            if not path.startswith("/") or not path.endswith("/") or "/../" in path + "/":
-                problems.append(
-                    f"{label}: the path must be absolute and end with a slash, without '..'."
-                )
-            if dest.startswith("/") or not dest.endswith("/") or ".." in dest.split("/"):
-                problems.append(
-                    f"{label}: dest {dest!r} must be relative and end with a slash, without '..'."
-                )
+            if bad_path := path_problem(path):
+                problems.append(f"{label}: {bad_path}")
+            if bad_dest := dest_problem(dest):
+                problems.append(f"{label}: {bad_dest}")
             elif dest in dests:
                 problems.append(f"{label}: dest {dest} is used twice; each source needs its own.")
             dests.add(dest)
