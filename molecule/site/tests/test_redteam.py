@@ -313,8 +313,9 @@ def defined(user):
         ("--memory 64 --disk 1", "vms", 1),
         ("--vcpus 2 --memory 64 --disk 1", "vcpus", 2),
         ("--memory 512 --disk 1", "memory_mib", 512),
+        ("--memory 64 --disk 3", "disk_gib", 3),
     ],
-    ids=["vms", "vcpus", "memory"],
+    ids=["vms", "vcpus", "memory", "disk"],
 )
 def test_eight_parallel_defines_stay_within_each_vm_limit(define, key, each):
     limit = config("ie-virsh")["user_limits"][LIMITED][key]
