@@ -12,7 +12,6 @@ import contextlib
 import ipaddress
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,8 @@ class LeaseStore:
         return data
 
     def _write(self, leases: Leases) -> None:
+        import tempfile  # here: it costs every command 8 ms to load (random, hashlib)
+
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".leases.")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -15,9 +15,10 @@ from fakepodman import FakePodman, parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ie_common import userio
 from ie_common.errors import IeError, QuotaExceeded, Refused, UsageError
 from ie_common.identity import Caller
-from ie_podman import cli, ipam, policy, verify
+from ie_podman import cli, ipam, options, policy, verify
 
 ALICE = Caller(uid=1001, gid=1001, name="alice", home="/home/alice", groups=(1001,))
 BOB = Caller(uid=1002, gid=1002, name="bob", home="/home/bob", groups=(1002,))
@@ -85,7 +86,7 @@ def creates(podman):
     ],
 )
 def test_smuggled_options_are_refused_and_nothing_is_created(podman, tmp_path, argv, monkeypatch):
-    monkeypatch.setattr(cli.userio, "resolve_in_home", _no_home)
+    monkeypatch.setattr(userio, "resolve_in_home", _no_home)
     with pytest.raises(IeError):
         make_app(ALICE, podman, tmp_path).cmd_run(argv)
     assert creates(podman) == [] and podman.containers == {}
@@ -96,7 +97,7 @@ def _no_home(caller, path, cwd):
 
 
 def test_bundled_short_options_read_as_podman_reads_them():
-    parsed = policy.parse_options(["-itv/a:/b", "-e=X=1", "-dm64m", "img", "-v", "x"], cli.RUN)
+    parsed = policy.parse_options(["-itv/a:/b", "-e=X=1", "-dm64m", "img", "-v", "x"], options.RUN)
     assert parsed.values == {
         "interactive": True,
         "tty": True,
@@ -107,13 +108,13 @@ def test_bundled_short_options_read_as_podman_reads_them():
     }
     assert parsed.positionals == ["img", "-v", "x"]
     with pytest.raises(Refused) as err:
-        policy.parse_options(["-itP", "img"], cli.RUN)
+        policy.parse_options(["-itP", "img"], options.RUN)
     assert "-P (in '-itP')" in err.value.message
 
 
 def test_the_gpus_option_points_to_gpu():
     with pytest.raises(Refused) as err:
-        policy.parse_options(["--gpus", "all", "img"], cli.RUN)
+        policy.parse_options(["--gpus", "all", "img"], options.RUN)
     assert err.value.hint and "--gpu" in err.value.hint
 
 
@@ -156,13 +157,13 @@ def test_property_engine_argv_stays_within_the_policy(tmp_path_factory, argv):
     app = make_app(ALICE, podman, tmp_path)
     app.say = lambda line: None
     try:
-        cli.userio.resolve_in_home, saved = _no_home, cli.userio.resolve_in_home
+        userio.resolve_in_home, saved = _no_home, userio.resolve_in_home
         app.cmd_run(list(argv))
     except IeError:
         assert creates(podman) == [] or podman.containers == {}
         return
     finally:
-        cli.userio.resolve_in_home = saved
+        userio.resolve_in_home = saved
     (create,) = creates(podman)
     opts, rest = parse(create[1:])
     assert {name for name, _ in opts} <= ENGINE_OPTIONS
@@ -343,12 +344,12 @@ def test_no_pattern_in_the_wrappers_is_anchored_with_dollar():
 def test_a_volume_path_with_a_link_is_refused_not_followed(tmp_path):
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to("/etc")
-    fd = cli.userio.open_dir_nofollow(str(tmp_path / "real"))
+    fd = userio.open_dir_nofollow(str(tmp_path / "real"))
     os.close(fd)
     with pytest.raises(Refused):
-        cli.userio.open_dir_nofollow(str(tmp_path / "link"))
+        userio.open_dir_nofollow(str(tmp_path / "link"))
     with pytest.raises(Refused):
-        cli.userio.open_dir_nofollow(str(tmp_path / "link" / "ssh"))
+        userio.open_dir_nofollow(str(tmp_path / "link" / "ssh"))
 
 
 def test_a_mount_swapped_before_init_is_caught_and_the_container_removed(podman, tmp_path):
@@ -363,7 +364,7 @@ def test_a_mount_swapped_before_init_is_caught_and_the_container_removed(podman,
     app = make_app(ALICE, podman, tmp_path)
     podman.add_container("alice_v", 1001, status="created")
     podman.containers["alice_v"]["State"]["Pid"] = os.getpid()
-    fd = cli.userio.open_dir_nofollow(str(mine))
+    fd = userio.open_dir_nofollow(str(mine))
     try:
         assert app.mounted_as_held("alice_v", [(fd, str(mine))]) == []
         found = app.mounted_as_held("alice_v", [(fd, str(other))])

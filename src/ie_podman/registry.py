@@ -1,0 +1,68 @@
+"""ie-podman registry: push to and search the department registry."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ie_common.errors import EXIT_OK, IeError, NotFound, Refused, UsageError
+from ie_podman import options, policy
+
+
+class RegistryCommands:
+    """A mixin of App (ie_podman.cli): the registry command."""
+
+    def cmd_registry(self, args: list[str]) -> int:
+        if not args or args[0] not in ("push", "search"):
+            raise UsageError("registry push IMAGE[:TAG], or registry search [IMAGE]")
+        if not self.cfg.registry:
+            raise Refused("no department registry is configured on this host")
+        parsed = policy.parse_options(args[1:], options.FORMAT_ONLY, stop_at_first_positional=False)
+        if args[0] == "push":
+            if len(parsed.positionals) != 1:
+                raise UsageError("registry push needs one IMAGE[:TAG]")
+            ref, _ = self.own_image(parsed.positionals[0])
+            remote = f"{self.cfg.registry}/{ref.removeprefix('localhost/')}"
+            self.podman.run(["push", "--authfile", self.cfg.registry_auth_file, ref, remote])
+            self.audit("registry push", parsed.positionals[0], "ok", remote)
+            self.say(remote)
+            return EXIT_OK
+        if len(parsed.positionals) > 1:
+            raise UsageError("registry search takes at most one IMAGE")
+        if parsed.positionals:
+            repo = parsed.positionals[0]
+            if not re.fullmatch(r"[a-z0-9]+(?:[._/-][a-z0-9]+)*", repo):
+                raise UsageError(f"{repo!r} is not a repository name")
+            data = self.registry_get(f"/v2/{repo}/tags/list")
+            rows = [{"image": repo, "tag": t} for t in sorted(data.get("tags") or [])]
+            self.table(parsed, rows, ["image", "tag"])
+        else:
+            data = self.registry_get("/v2/_catalog")
+            rows = [{"image": r} for r in sorted(data.get("repositories") or [])]
+            self.table(parsed, rows, ["image"])
+        return EXIT_OK
+
+    def registry_get(self, path: str) -> dict[str, Any]:
+        # Imported here: ssl and urllib take longer to load than the other
+        # commands take to run.
+        import ssl
+        import urllib.error
+        import urllib.request
+
+        with open(self.cfg.registry_auth_file, encoding="utf-8") as fh:
+            auths = json.load(fh).get("auths", {})
+        token = (auths.get(self.cfg.registry) or {}).get("auth", "")
+        context = ssl.create_default_context(cafile=self.cfg.registry_ca or None)
+        request = urllib.request.Request(
+            f"https://{self.cfg.registry}{path}", headers={"Authorization": f"Basic {token}"}
+        )
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=20) as response:  # noqa: S310
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                raise NotFound(f"the registry has no {path.split('/')[2]!r}") from exc
+            raise IeError(f"the registry answered {exc.code} {exc.reason}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise IeError(f"cannot reach the registry {self.cfg.registry}: {exc}") from exc
