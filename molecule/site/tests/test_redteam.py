@@ -596,3 +596,17 @@ def test_another_students_objects_are_named_but_never_readable():
         iev(OWNER, "destroy seenvm")
         iev(OWNER, "undefine seenvm")
         iep(OWNER, "rm --force seen")
+
+
+def test_the_shared_places_a_student_can_write_are_only_the_usual_ones():
+    """Outside their home, a student writes only where every Unix user does
+    (the admin guide says what bounds each); nothing the roles or the
+    wrappers made is among them (/run/ie-virsh was, once)."""
+    found = as_user(
+        THIRD,
+        "find / -xdev \\( -path /proc -o -path /sys -o -path /home \\) -prune -o "
+        "-type d -writable -print 2>/dev/null; "
+        "find /run /tmp /dev/shm /var/tmp -maxdepth 2 -type d -writable 2>/dev/null",
+    ).stdout.split()
+    shared = {p for p in found if not p.startswith(("/tmp/.", f"/run/user/{uid(THIRD)}"))}
+    assert shared == {"/tmp", "/var/tmp", "/dev/shm", "/run/lock"}, sorted(shared)
