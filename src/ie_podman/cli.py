@@ -410,11 +410,6 @@ class App(RunCommands, BuildCommands, TransferCommands, RegistryCommands, AdminC
         audit.record(self.cfg.audit_log, self.caller, command, target, outcome, detail, "ie-podman")
 
 
-class _Stop(Exception):
-    def __init__(self, found: bool) -> None:
-        self.found = found
-
-
 COMMANDS: dict[str, tuple[Callable[[App, list[str]], int], tuple[policy.Option, ...], str]] = {
     "build": (App.cmd_build, options.BUILD, "build --tag NAME[:TAG] [OPTIONS] DIR"),
     "cp": (App.cmd_cp, options.NAMES_ONLY, "cp FILE NAME:PATH | cp NAME:PATH FILE"),
