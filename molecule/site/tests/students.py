@@ -50,3 +50,72 @@ GS02 = testinfra.get_host("podman://gs02")
 def as_user_on(host, user, command):
     """``as_user`` on another general server."""
     return host.run(f"su - {user} -c {shlex.quote(command)}")
+
+
+# -- what the red team (test_redteam_*.py) shares ------------------------------------------
+
+VIRSH = "virsh -c qemu:///system"
+# The container's command ends on SIGTERM (a shell as PID 1 with a trap),
+# so stopping and removing takes no stop timeout.
+CONTAINERFILE = """\
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "mkdir", "-p", "/tmp", "/data"]
+CMD ["/bin/busybox", "sh", "-c", "trap 'exit 0' TERM; /bin/busybox sleep 600 & wait"]
+"""
+STUDENTS = (OWNER, LIMITED, THIRD)
+
+
+def iep(user, args):
+    return wrapper("ie-podman", user, args)
+
+
+def iev(user, args):
+    return wrapper("ie-virsh", user, args)
+
+
+def virsh_dirs():
+    cfg = config("ie-virsh")
+    return cfg.get("templates_dir", "/var/lib/ie-virsh/templates"), cfg.get(
+        "images_dir", "/var/lib/ie-virsh/images"
+    )
+
+
+TEMPLATES, IMAGES = virsh_dirs()
+
+
+def host_state():
+    """What an attack must not change: containers, domains, key files, leases."""
+    return GS01.check_output(
+        "podman ps -a --format '{{.Names}} {{.State}}' | sort; "
+        f"{VIRSH} list --all --name | sort; "
+        "sha256sum /etc/shadow /etc/passwd /etc/sudoers /etc/ie/ie-podman.json; "
+        "podman images --format '{{.Repository}}:{{.Tag}}' | sort; ls -A /root; "
+        "ie-podman admin leases --format json"
+    )
+
+
+def owned(user):
+    """The names of ``user``'s containers, as Podman labels them."""
+    out = GS01.check_output(
+        f"podman ps -a --filter label=ie.owner.uid={uid(user)} --format '{{{{.Names}}}}'"
+    )
+    return out.split()
+
+
+def parallel(*batches):
+    """Each batch is (user, command, n): every command of every batch runs
+    through sudo at the same time; returns when all have ended."""
+    jobs = []
+    for user, args, n in batches:
+        inner = " ".join(f"sudo -n {args.format(i=i)} >/dev/null 2>&1 &" for i in range(n))
+        jobs.append(f"su - {user} -c {shlex.quote(inner + ' wait')} &")
+    GS01.run(f"{{ {' '.join(jobs)} wait; }}")
+
+
+def limited_quota():
+    return config("ie-podman")["user_quotas"][LIMITED]
+
+
+def defined(user):
+    return json.loads(ok(iev(user, "list --all --format json")))
