@@ -11,36 +11,24 @@ import argparse
 import contextlib
 import os
 import re
-import stat
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ie_common import audit, locking, naming, output, userio
 from ie_common.errors import EXIT_OK, IeError, NotFound, QuotaExceeded, Refused, UsageError
 from ie_common.identity import Caller, from_sudo
-from ie_virsh import __version__, backend, config, domxml
+from ie_virsh import backend, config, domxml
+from ie_virsh.gdbstub import GdbstubCommands
+from ie_virsh.options import parser
 
 TEMPLATE_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
 TEMPLATE_SUFFIX = ".qcow2"
 
-EPILOG = """\
-exit status: 0 done, 1 libvirt or qemu-img failed (its message is shown),
-2 bad command line, 3 refused by ie-virsh's rules, 4 no such domain or
-template of yours, 5 a limit would be exceeded, 7 not run through sudo or
-ie-virsh is misconfigured.
-"""
 
+class App(GdbstubCommands):
+    """One caller's command; the gdbstub's part is ie_virsh.gdbstub's."""
 
-class Usage(argparse.ArgumentParser):
-    """argparse that reports bad command lines as UsageError (exit status 2)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message, f"see {self.prog} --help")
-
-
-class App:
     def __init__(self, caller: Caller, cfg: config.Config, virt: Any, cwd: str) -> None:
         self.caller = caller
         self.cfg = cfg
@@ -155,9 +143,6 @@ class App:
         return domxml.Spec(
             name=full, owner_uid=self.caller.uid, owner_user=self.caller.name, **values
         )
-
-    def gdb_dir(self) -> str:
-        return os.path.join(self.cfg.run_dir, naming.encode_user(self.caller.name))
 
     # -- commands ---------------------------------------------------------------
 
@@ -288,65 +273,6 @@ class App:
         print(a.name + (f" (gdbstub: {socket})" if socket else ""))
         return EXIT_OK
 
-    def prepare_gdb_dir(self, socket: str) -> None:
-        """The caller's socket directory, ``/run/ie-virsh/<user>``: QEMU's, with
-        the caller's group allowed to pass through (0710). QEMU makes the
-        socket there; the student can reach it but can write nothing into
-        /run, and cannot swap the socket for anything else."""
-        import pwd
-
-        directory = os.path.dirname(socket)
-        if directory != self.gdb_dir():
-            raise Refused("the gdbstub socket is not in your directory")
-        qemu_uid = pwd.getpwnam(self.cfg.qemu_user).pw_uid
-        os.makedirs(self.cfg.run_dir, mode=0o755, exist_ok=True)
-        if os.path.islink(directory):
-            os.unlink(directory)
-        os.makedirs(directory, mode=0o710, exist_ok=True)
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        try:
-            os.fchown(fd, qemu_uid, self.caller.gid)
-            os.fchmod(fd, 0o710)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.basename(socket), dir_fd=fd)
-        finally:
-            os.close(fd)
-
-    def hand_over_socket(self, socket: str) -> None:
-        """QEMU made the socket; only the owner (and QEMU) may connect to it.
-
-        The directory is the student's, so the name may have been swapped for
-        a link: the socket is opened without following links, checked (a
-        socket, one link, made by QEMU) and changed through its descriptor."""
-        import grp
-        import pwd
-
-        gid = grp.getgrnam(self.cfg.qemu_group).gr_gid
-        qemu_uids = {0}
-        with contextlib.suppress(KeyError):
-            qemu_uids.add(pwd.getpwnam(self.cfg.qemu_user).pw_uid)
-        for _ in range(50):
-            if os.path.lexists(socket):
-                break
-            time.sleep(0.1)
-        else:
-            raise IeError(f"QEMU did not create the gdbstub socket {socket}")
-        try:
-            fd = os.open(socket, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError as exc:
-            raise Refused(f"the gdbstub socket {socket} cannot be opened: {exc.strerror}") from exc
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISSOCK(st.st_mode) or st.st_nlink != 1 or st.st_uid not in qemu_uids:
-                raise Refused(
-                    f"{socket} is not the socket QEMU made; it was left as it is",
-                    "do not change the files in your gdbstub directory while a VM starts",
-                )
-            os.chown(f"/proc/self/fd/{fd}", self.caller.uid, gid)
-            os.chmod(f"/proc/self/fd/{fd}", 0o660)
-        finally:
-            os.close(fd)
-
     def cmd_destroy(self, a: argparse.Namespace) -> int:
         full, _ = self.own(a.name)
         if not self.virt.is_active(full):
@@ -416,14 +342,6 @@ class App:
         self.table(a, [{"template": t} for t in self.templates()], ["template"])
         return EXIT_OK
 
-    def cmd_gdb(self, a: argparse.Namespace) -> int:
-        _, info = self.own(a.name)
-        if not info["gdb_socket"]:
-            raise Refused(f"{a.name} was defined without -gdb")
-        print(f"gdbstub of {a.name}: {info['gdb_socket']}")
-        print(f"connect: gdb -ex 'target remote {info['gdb_socket']}' vmlinux")
-        return EXIT_OK
-
     def cmd_console(self, a: argparse.Namespace) -> int:
         full, _ = self.own(a.name)
         self.audit("console", a.name, "ok")
@@ -454,51 +372,6 @@ def _over_limits(existing: list[dict], new: dict, limits: config.Limits) -> list
         ("GiB of disk", sum(d["disk_gib"] for d in existing) + new["disk_gib"], limits.disk_gib),
     ]
     return [t for t in totals if t[1] > t[2]]
-
-
-def parser() -> Usage:
-    p = Usage(
-        prog="ie-virsh",
-        description="VMs for students on the system libvirt: every VM is yours alone.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("--version", action="version", version=f"ie-virsh {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=Usage)
-
-    def cmd(name: str, help_text: str, fmt: bool = False) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help_text, description=help_text, epilog=EPILOG)
-        if fmt:
-            c.add_argument("--format", choices=["table", "json"], default="table")
-        return c
-
-    d = cmd("define", "create a VM from an admin template (copy-on-write disk)")
-    d.add_argument("name", nargs="?", help="the VM's name (completed with your user name)")
-    d.add_argument("--template", required=True, help="one of `ie-virsh templates`")
-    d.add_argument("--xml", metavar="FILE", help="take name, vcpu and memory from this XML file")
-    d.add_argument("--vcpus", type=int, help="virtual CPUs (default 1)")
-    d.add_argument("--memory", type=int, metavar="MiB", help="memory in MiB (default 1024)")
-    d.add_argument("--disk", type=int, metavar="GiB", help="disk size in GiB (default 10)")
-    d.add_argument(
-        "-gdb", "--gdb", action="store_true", help="QEMU gdbstub on a socket only you can use"
-    )
-    for name, text in (
-        ("undefine", "delete one of your VMs and its disk"),
-        ("start", "power on one of your VMs"),
-        ("destroy", "force off one of your VMs"),
-        ("dumpxml", "show a VM's XML"),
-        ("gdb", "say how to connect gdb to a VM defined with -gdb"),
-        ("console", "attach to a VM's serial console (Ctrl+] leaves)"),
-    ):
-        cmd(name, text).add_argument("name")
-    e = cmd("edit", "change a VM's vCPUs and memory (disk growth: ask the admins)")
-    e.add_argument("name")
-    e.add_argument("--vcpus", type=int)
-    e.add_argument("--memory", type=int, metavar="MiB")
-    cmd("list", "list your VMs", fmt=True).add_argument("--all", action="store_true")
-    cmd("domiflist", "show a VM's interfaces (MAC addresses)", fmt=True).add_argument("name")
-    cmd("templates", "list the templates define --template accepts", fmt=True)
-    return p
 
 
 def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
