@@ -12,7 +12,7 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export ANSIBLE_FORCE_COLOR := false
 export PY_COLORS := 0
 
-.PHONY: help setup lab lab-replace lab-journey lab-check-mode lab-destroy test lint unit sanity molecule constraints
+.PHONY: help setup lab lab-replace lab-journey lab-redteam lab-check-mode lab-destroy test lint unit sanity molecule constraints
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ lab-replace: setup  ## replace one lab server as an admin would and check it: ma
 
 lab-journey: setup  ## a student's journey on the lab: login, ie-podman build/sif, a GPU batch job, backup and restore, ie-virsh
 	@tools/lab/lab.sh journey
+
+lab-redteam: lab-journey  ## issue 21's red team on the lab, as three directory students (molecule/site/tests)
+	@cd molecule/site/tests && IE_REDTEAM_HOSTS=ie-lab-gs01,ie-lab-gs02 $(VENV)/bin/python -m pytest -p no:cacheprovider -q -rf
 
 lab-check-mode: setup  ## site.yml --check --diff, then for real, with a changed variable (ARGS='-e x=y'): the same changed tasks?
 	@tools/lab/lab.sh fidelity $(ARGS)

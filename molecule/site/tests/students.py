@@ -8,11 +8,15 @@ shell would; everything a student does goes through ``su -``.
 """
 
 import json
+import os
 import shlex
 
 import testinfra
 
-GS01 = testinfra.get_host("podman://gs01")
+# molecule/site's hosts; the lab's with IE_REDTEAM_HOSTS=ie-lab-gs01,ie-lab-gs02
+# (the same directory students and lab layer).
+FIRST, SECOND = os.environ.get("IE_REDTEAM_HOSTS", "gs01,gs02").split(",")
+GS01 = testinfra.get_host(f"podman://{FIRST}")
 
 # student1 keeps private data and images; student3 has the lab's small
 # limits (inventories/lab: 3 containers, 3 images, 3 VMs, 3 vCPUs, 1 GiB);
@@ -44,7 +48,7 @@ def config(program):
     return json.loads(GS01.file(f"/etc/ie/{program}.json").content_string)
 
 
-GS02 = testinfra.get_host("podman://gs02")
+GS02 = testinfra.get_host(f"podman://{SECOND}")
 
 
 def as_user_on(host, user, command):
