@@ -1,5 +1,12 @@
-"""The red team's images and VM template, made once for all its modules
-(test_redteam_*.py) and removed with everything the students made."""
+"""Issue 21's red team (test_redteam_*.py): the wrappers hold against
+students who try to break them.
+
+Three of the directory's students (students.py) on gs01 of the whole site:
+SSSD accounts, homes on CephFS, real Podman and libvirt, each attack tried
+as the student through sudo, two or three at once where the attack is a
+race. Every case shows the refusal and that nothing changed on the host.
+The images and VM template are made here once for all its modules, and
+removed with everything the students made."""
 
 import json
 import shlex

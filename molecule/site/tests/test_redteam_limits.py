@@ -1,14 +1,4 @@
-"""Issue 21's red team: limits, leases, root's memory.
-
-The wrappers hold against students who try to break them.
-
-Three of the directory's students (students.py) on gs01 of the whole site:
-SSSD accounts, homes on CephFS, real Podman and libvirt, each attack tried
-as the student through sudo, two or three at once where the attack is a
-race. Every case shows the refusal and that nothing changed on the host.
-conftest.py makes the images and template and removes what the students
-made.
-"""
+"""Issue 21's red team: limits, leases, root's memory (conftest.py says how the red team acts)."""
 
 import ipaddress
 import json

@@ -1,14 +1,5 @@
-"""Issue 21's red team: one student's data, the services' secrets, sockets and state.
-
-The wrappers hold against students who try to break them.
-
-Three of the directory's students (students.py) on gs01 of the whole site:
-SSSD accounts, homes on CephFS, real Podman and libvirt, each attack tried
-as the student through sudo, two or three at once where the attack is a
-race. Every case shows the refusal and that nothing changed on the host.
-conftest.py makes the images and template and removes what the students
-made.
-"""
+"""Issue 21's red team: one student's data, the services' secrets, sockets and
+state (conftest.py says how the red team acts)."""
 
 import json
 import shlex
