@@ -17,6 +17,10 @@ printed whole when the scenario ends, so the log reads one scenario at a time.
 The longest scenarios start first: by the durations of the last run on this
 machine (.test-logs/durations.json), else those measured in CI
 (tools/harness/durations.json), else by the number of containers.
+Scenarios whose molecule.yml sets IE_TEST_IMAGE (the base image with the
+roles' packages installed) wait for tools/harness/build-packages-image.sh,
+which runs as the first job, beside the first scenario; it skips the work
+when the image is up to date.
 
     run_tests.py [--only lint|unit|sanity|molecule] [--role R] [--scenario S] [--jobs N]
 """
@@ -49,6 +53,7 @@ class Step:
     argv: list[str]
     cwd: Path = ROOT
     containers: int = 0
+    image: str = ""  # the prebuilt image its containers start from, if any
 
 
 def lint_steps() -> list[Step]:
@@ -94,6 +99,19 @@ def sanity_steps() -> list[Step]:
     ]
 
 
+BASE_IMAGE = "localhost/ie-debian:trixie"
+PACKAGES_IMAGE = "localhost/ie-debian:trixie-packages"
+TEST_IMAGE = re.compile(r"^ +IE_TEST_IMAGE: *(\S+)", re.MULTILINE)
+
+
+def image_step() -> Step:
+    return Step(
+        "image",
+        "image ie-debian:trixie-packages",
+        ["bash", "tools/harness/build-packages-image.sh", BASE_IMAGE, PACKAGES_IMAGE],
+    )
+
+
 def scenarios(role: str = "", scenario: str = "") -> list[Step]:
     """Every Molecule scenario once. A role's molecule/<name> may be a symlink
     to a multi-role scenario under molecule/; it runs once, from there."""
@@ -110,12 +128,15 @@ def scenarios(role: str = "", scenario: str = "") -> list[Step]:
         real = mol.parent.resolve()
         project = real.parent.parent
         name = "cluster" if project == ROOT else project.name
+        text = mol.read_text()
+        image = TEST_IMAGE.search(text)
         found[real] = Step(
             "molecule",
             f"molecule {name}/{real.name}",
             ["molecule", "test", "-s", real.name],
             project,
-            mol.read_text().count("\n  - name:"),
+            text.count("\n  - name:"),
+            image.group(1) if image else "",
         )
     return sorted(found.values(), key=lambda s: (s.cwd != ROOT, str(s.cwd), s.name))
 
@@ -215,8 +236,36 @@ def run_logged(step: Step, lock: threading.Lock) -> tuple[bool, float]:
 def run_parallel(steps: list[Step], jobs: int) -> list[tuple[Step, bool, float]]:
     lock = threading.Lock()
     done: dict[str, tuple[bool, float]] = {}
+    built = threading.Event()
+    image_ok: list[bool] = []
+    unknown = sorted({s.image for s in steps if s.image and s.image != PACKAGES_IMAGE})
+    if unknown:
+        raise SystemExit(f"IE_TEST_IMAGE names an image no script builds: {', '.join(unknown)}")
+    build = image_step() if any(s.image for s in steps) else None
+
+    def build_image() -> tuple[bool, float]:
+        try:
+            result = run_logged(build, lock)
+            image_ok.append(result[0])
+            return result
+        finally:
+            built.set()
+
+    def scenario(step: Step) -> tuple[bool, float]:
+        if step.image:
+            built.wait()
+            if not image_ok or not image_ok[0]:
+                with lock:
+                    say(f"FAILED  {step.name}  (its image {step.image} was not built)")
+                return False, 0.0
+        return run_logged(step, lock)
+
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        pending = {pool.submit(run_logged, step, lock): step for step in steps}
+        pending = {}
+        if build is not None:
+            # First, so that it starts beside the first scenario.
+            pending[pool.submit(build_image)] = build
+        pending.update({pool.submit(scenario, step): step for step in steps})
         while pending:
             finished, _ = wait(pending, timeout=300, return_when=FIRST_COMPLETED)
             for fut in finished:
@@ -226,9 +275,10 @@ def run_parallel(steps: list[Step], jobs: int) -> list[tuple[Step, bool, float]]
                     running = ", ".join(sorted(s.name for s in pending.values()))
                     say(f"still running or queued: {running}")
     known = read_durations(DURATIONS)
-    known.update({name: round(sec, 1) for name, (ok, sec) in done.items() if ok})
+    known.update({s.name: round(done[s.name][1], 1) for s in steps if done[s.name][0]})
     DURATIONS.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
-    return [(s, *done[s.name]) for s in steps]
+    ordered = ([build] if build is not None else []) + steps
+    return [(s, *done[s.name]) for s in ordered]
 
 
 def default_jobs() -> int:

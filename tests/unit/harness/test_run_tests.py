@@ -118,3 +118,67 @@ def test_jobs_below_one_is_refused(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["run_tests.py", "--only", "molecule", "--jobs", "0"])
     assert run_tests.main() == 2
     assert "--jobs must be 1 or more" in capsys.readouterr().err
+
+
+def test_scenarios_that_do_not_test_installation_start_from_the_packages_image():
+    found = {s.name: s for s in run_tests.scenarios()}
+    for name in ("ceph", "slurm", "containers", "backup", "identity", "registry"):
+        assert found[f"molecule cluster/{name}"].image == run_tests.PACKAGES_IMAGE, name
+    # installing the packages is tested on the bare image
+    assert found["molecule cluster/site"].image == ""
+    assert found["molecule base/default"].image == ""
+
+
+def image_steps(logs, monkeypatch, build_script):
+    monkeypatch.setattr(
+        run_tests,
+        "image_step",
+        lambda: Step("image", "image test", ["sh", "-c", build_script], logs),
+    )
+    marker = logs / "built"
+    after = f"test -e {marker} && echo saw-image"
+    return [
+        step("molecule cluster/bare", ["sh", "-c", f"test ! -e {marker} && echo before-image"]),
+        Step(
+            "molecule",
+            "molecule cluster/pkgs",
+            ["sh", "-c", after],
+            logs,
+            0,
+            run_tests.PACKAGES_IMAGE,
+        ),
+    ]
+
+
+def test_scenarios_on_the_packages_image_wait_for_its_build(logs, monkeypatch):
+    steps = image_steps(logs, monkeypatch, f"sleep 0.5; touch {logs / 'built'}")
+    results = run_tests.run_parallel(steps, 2)
+    assert [(s.name, ok) for s, ok, _ in results] == [
+        ("image test", True),
+        ("molecule cluster/bare", True),  # ran beside the build
+        ("molecule cluster/pkgs", True),  # only after it
+    ]
+    assert (logs / "cluster_pkgs.log").read_text() == "saw-image\n"
+    # the build's time is not a scenario's duration
+    assert set(json.loads((logs / "durations.json").read_text())) == {
+        "molecule cluster/bare",
+        "molecule cluster/pkgs",
+    }
+
+
+def test_a_failed_image_build_fails_its_scenarios_without_running_them(logs, monkeypatch, capsys):
+    steps = image_steps(logs, monkeypatch, "echo no-mirror; exit 1")
+    results = run_tests.run_parallel(steps, 2)
+    assert [(s.name, ok) for s, ok, _ in results] == [
+        ("image test", False),
+        ("molecule cluster/bare", True),
+        ("molecule cluster/pkgs", False),
+    ]
+    assert not (logs / "cluster_pkgs.log").exists()
+    assert "its image localhost/ie-debian:trixie-packages was not built" in capsys.readouterr().out
+
+
+def test_an_image_no_script_builds_is_refused(logs):
+    odd = Step("molecule", "molecule cluster/odd", ["true"], logs, 0, "localhost/other:1")
+    with pytest.raises(SystemExit, match="localhost/other:1"):
+        run_tests.run_parallel([odd], 1)

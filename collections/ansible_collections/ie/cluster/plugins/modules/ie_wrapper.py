@@ -44,6 +44,14 @@ options:
         (C(SOURCE/PACKAGE/__init__.py)).
       - Required with O(state=present).
     type: path
+  source_digest:
+    description:
+      - The digest the controller computed of the source it copies to O(source)
+        (P(ie.cluster.packages_digest#lookup)).
+      - In check mode the copy has not happened, so the packages are compared
+        as if O(source) held this source; a different source on the host then
+        reports the packages as changed, as the real run will.
+    type: str
   entry_point:
     description: C(module:function) the launcher calls; its return value is the exit status.
     type: str
@@ -131,6 +139,7 @@ def main():
             package=dict(type="str", required=True),
             extra_packages=dict(type="list", elements="str", default=[]),
             source=dict(type="path"),
+            source_digest=dict(type="str"),
             entry_point=dict(type="str"),
             prefix=dict(type="path"),
             link=dict(type="path"),

@@ -213,3 +213,50 @@ def test_extra_packages_are_installed_beside_and_tracked(tmp_path, monkeypatch, 
     shutil_missing = params(tmp_path, extra_packages=["ie_absent"])
     failed = run_module(ie_wrapper.main, monkeypatch, fake, capsys, **shutil_missing)
     assert "ie_absent" in failed["msg"]
+
+
+def test_check_mode_compares_with_the_controllers_source(tmp_path, monkeypatch, capsys):
+    """The role skips copying when the host's source digest is the controller's;
+    in check mode the copy is only pretended, so the module is told the
+    digest the copy would bring and reports the packages as the real run will."""
+    fake = FakeTools()
+    args = params(tmp_path)
+    installed = run_module(ie_wrapper.main, monkeypatch, fake, capsys, **args)
+    same = run_module(
+        ie_wrapper.main,
+        monkeypatch,
+        fake,
+        capsys,
+        check_mode=True,
+        source_digest=installed["digest"],
+        **args,
+    )
+    assert same["changed"] is False, same["changes"]
+    newer = run_module(
+        ie_wrapper.main, monkeypatch, fake, capsys, check_mode=True, source_digest="0" * 64, **args
+    )
+    assert newer["changes"] == ["packages ie_demo"]
+    # Outside check mode the source on the host is what is installed.
+    real = run_module(ie_wrapper.main, monkeypatch, fake, capsys, source_digest="0" * 64, **args)
+    assert real["changed"] is False, real["changes"]
+
+
+def test_the_lookup_computes_the_digest_the_module_returns(tmp_path, monkeypatch, capsys):
+    from ansible.errors import AnsibleLookupError
+    from ansible_collections.ie.cluster.plugins.lookup.packages_digest import LookupModule
+
+    fake = FakeTools()
+    args = params(tmp_path)
+    (tmp_path / "src" / "ie_demo" / "__pycache__").mkdir()
+    (tmp_path / "src" / "ie_demo" / "__pycache__" / "cli.cpython-311.pyc").write_bytes(b"\0")
+    result = run_module(ie_wrapper.main, monkeypatch, fake, capsys, **args)
+    lookup = LookupModule()
+    assert lookup.run([args["source"]], packages=["ie_demo"]) == [result["digest"]]
+    make_source(tmp_path, body="X = 3\n")
+    assert lookup.run([args["source"]], packages=["ie_demo"]) != [result["digest"]]
+    try:
+        lookup.run([args["source"]], packages=["ie_demo", "ie_missing"])
+    except AnsibleLookupError as exc:
+        assert "ie_missing" in str(exc)
+    else:
+        raise AssertionError("a missing package directory was not refused")

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Build localhost/ie-debian:trixie-packages: the base image
+# (build-image.sh) with the roles' packages installed (packages-image.list)
+# and nothing configured. Molecule scenarios that do not test installation
+# start from it (IE_TEST_IMAGE in their molecule.yml), so each of their
+# containers does not unpack Ceph, Slurm, QEMU and Podman again. Skips the
+# work when the image was built from this recipe: this script, the list and
+# the base image.
+#
+#   build-packages-image.sh [BASE] [IMAGE]
+#     defaults: localhost/ie-debian:trixie localhost/ie-debian:trixie-packages
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+base=${1:-localhost/ie-debian:trixie}
+image=${2:-localhost/ie-debian:trixie-packages}
+list=$here/packages-image.list
+
+base_id=$(podman image inspect --format '{{.Id}}' "$base")
+recipe=$(cat "$0" "$list" <(echo "$base_id") | sha256sum | cut -c1-16)
+if podman image exists "$image"; then
+    have=$(podman image inspect --format '{{ index .Labels "ie.recipe" }}' "$image" 2>/dev/null || true)
+    if [[ $have == "$recipe" ]]; then
+        echo "image $image: present, skipped"
+        exit 0
+    fi
+    echo "image $image: built from an older recipe, rebuilding"
+fi
+
+plain=$(sed -e 's/#.*//' -e '/^+recommends/d' "$list" | xargs)
+recommends=$(sed -n 's/^+recommends //p' "$list" | xargs)
+name=ie-packages-build-$$
+trap 'podman rm --force --time 0 --ignore "$name" >/dev/null' EXIT
+# The suites the base role configures (trixie, -updates, -security), only
+# for the build: the base role writes its own sources on each host.
+mirror=${IE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+podman run --name "$name" --env DEBIAN_FRONTEND=noninteractive "$base" bash -euo pipefail -c "
+    echo 'deb $mirror trixie-updates main' > /etc/apt/sources.list.d/ie-image.list
+    echo 'deb http://deb.debian.org/debian-security trixie-security main' >> /etc/apt/sources.list.d/ie-image.list
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $plain >/dev/null
+    apt-get install -y -qq $recommends >/dev/null
+    rm -f /etc/apt/sources.list.d/ie-image.list /var/cache/apt/archives/*.deb
+    rm -rf /var/lib/apt/lists/*
+    touch -d @0 /var/lib/apt/lists
+    : > /etc/machine-id
+"
+podman commit --quiet --change "LABEL ie.recipe=$recipe" "$name" "$image" >/dev/null
+echo "image $image: built"
