@@ -12,7 +12,7 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export ANSIBLE_FORCE_COLOR := false
 export PY_COLORS := 0
 
-.PHONY: help setup lab lab-replace lab-journey lab-redteam lab-check-mode lab-destroy test lint unit sanity molecule constraints
+.PHONY: help setup lab lab-replace lab-journey lab-redteam lab-check-mode lab-destroy test lint unit sanity molecule bench constraints
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,12 @@ sanity: setup  ## ansible-test sanity for the ie.cluster collection
 
 molecule: setup  ## one scenario: make molecule ROLE=base [SCENARIO=default] (ROLE=cluster for molecule/)
 	@$(VENV)/bin/python tools/harness/run_tests.py --only molecule --role "$(ROLE)" --scenario "$(SCENARIO)"
+
+bench: setup  ## every benchmark (benchmarks/); rebuilds the lab cold first: about 40 minutes on 2 cores
+	$(VENV)/bin/python benchmarks/slurm_node_config.py
+	$(VENV)/bin/python benchmarks/site_runs.py --host gs02
+	$(VENV)/bin/python benchmarks/ie_podman.py --container ie-lab-gs01 --user student2
+	$(VENV)/bin/python benchmarks/cephfs_write.py --container ie-lab-gs04
 
 constraints:  ## re-resolve requirements/constraints.txt from requirements/dev.txt
 	rm -rf /tmp/ie-constraints && python3 -m venv /tmp/ie-constraints

@@ -17,7 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The repository's filters, and the collection's module_utils they import
+# (ansible_collections.ie.cluster), as Ansible finds them in a playbook run.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "collections")]
 
 from filter_plugins.slurm import slurm_gres_lines, slurm_hostlist_expand, slurm_node_lines
 

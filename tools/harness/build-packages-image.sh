@@ -26,8 +26,9 @@ if podman image exists "$image"; then
     echo "image $image: built from an older recipe, rebuilding"
 fi
 
-plain=$(sed -e 's/#.*//' -e '/^+recommends/d' "$list" | xargs)
+plain=$(sed -e 's/#.*//' -e '/^+/d' "$list" | xargs)
 recommends=$(sed -n 's/^+recommends //p' "$list" | xargs)
+disabled=$(sed -n 's/^+disabled //p' "$list" | xargs)
 name=ie-packages-build-$$
 trap 'podman rm --force --time 0 --ignore "$name" >/dev/null' EXIT
 # The suites the base role configures (trixie, -updates, -security), only
@@ -36,9 +37,19 @@ mirror=${IE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 podman run --name "$name" --env DEBIAN_FRONTEND=noninteractive "$base" bash -euo pipefail -c "
     echo 'deb $mirror trixie-updates main' > /etc/apt/sources.list.d/ie-image.list
     echo 'deb http://deb.debian.org/debian-security trixie-security main' >> /etc/apt/sources.list.d/ie-image.list
+    # The accounts the munge and slurm_common roles make before installing,
+    # with their default IDs, so the packages find them as they do there.
+    groupadd --system --gid 64031 munge
+    useradd --system --uid 64031 --gid munge --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin munge
+    groupadd --system --gid 64030 slurm
+    useradd --system --uid 64030 --gid slurm --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin slurm
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends $plain >/dev/null
     apt-get install -y -qq $recommends >/dev/null
+    # Installed, not configured: the daemons whose role configures and
+    # enables them do not start at boot with the packages' defaults (slurmd
+    # alone would wait 90 s for a controller and fail).
+    systemctl disable --quiet $disabled
     rm -f /etc/apt/sources.list.d/ie-image.list /var/cache/apt/archives/*.deb
     rm -rf /var/lib/apt/lists/*
     touch -d @0 /var/lib/apt/lists
