@@ -15,6 +15,11 @@ base=${1:-localhost/ie-debian:trixie}
 image=${2:-localhost/ie-debian:trixie-packages}
 list=$here/packages-image.list
 
+# One build at a time on this machine (make test's first job, and
+# molecule/site's side effect, which needs the image for its added node).
+exec 9>/run/lock/ie-packages-image.lock
+flock 9
+
 base_id=$(podman image inspect --format '{{.Id}}' "$base")
 recipe=$(cat "$0" "$list" <(echo "$base_id") | sha256sum | cut -c1-16)
 if podman image exists "$image"; then
