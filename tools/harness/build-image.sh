@@ -12,14 +12,8 @@ mirror=${IE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 # The image carries the hash of this script: a changed recipe rebuilds it.
 recipe=$(sha256sum "$0" | cut -c1-16)
-if podman image exists "$image"; then
-    have=$(podman image inspect --format '{{ index .Labels "ie.recipe" }}' "$image" 2>/dev/null || true)
-    if [[ $have == "$recipe" ]]; then
-        echo "image $image: present, skipped"
-        exit 0
-    fi
-    echo "image $image: built from an older recipe, rebuilding"
-fi
+source "$(dirname "$0")/image-recipe.sh"
+image_is_current "$image" "$recipe" && exit 0
 
 rootfs=$(mktemp -d /var/tmp/ie-rootfs.XXXXXX)
 trap 'rm -rf "$rootfs"' EXIT

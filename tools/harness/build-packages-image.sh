@@ -22,14 +22,8 @@ flock 9
 
 base_id=$(podman image inspect --format '{{.Id}}' "$base")
 recipe=$(cat "$0" "$list" <(echo "$base_id") | sha256sum | cut -c1-16)
-if podman image exists "$image"; then
-    have=$(podman image inspect --format '{{ index .Labels "ie.recipe" }}' "$image" 2>/dev/null || true)
-    if [[ $have == "$recipe" ]]; then
-        echo "image $image: present, skipped"
-        exit 0
-    fi
-    echo "image $image: built from an older recipe, rebuilding"
-fi
+source "$(dirname "$0")/image-recipe.sh"
+image_is_current "$image" "$recipe" && exit 0
 
 plain=$(sed -e 's/#.*//' -e '/^+/d' "$list" | xargs)
 recommends=$(sed -n 's/^+recommends //p' "$list" | xargs)
