@@ -19,8 +19,8 @@ from pathlib import Path
 
 # The repository's filters, and the collection's module_utils they import
 # (ansible_collections.ie.cluster), as Ansible finds them in a playbook run.
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "collections")]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collections"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from filter_plugins.slurm import slurm_gres_lines, slurm_hostlist_expand, slurm_node_lines
 

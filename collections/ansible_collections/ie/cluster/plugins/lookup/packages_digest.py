@@ -6,7 +6,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 name: packages_digest
-author: ie-cluster contributors
+author: ie-cluster system admin team (@ie-cluster)
 short_description: The digest of Python packages on the controller, as ie_wrapper computes it on a host
 description:
   - Returns the sha256 that M(ie.cluster.ie_wrapper) returns as RV(ie.cluster.ie_wrapper#module:digest)
