@@ -22,7 +22,7 @@ flock 9
 
 base_id=$(podman image inspect --format '{{.Id}}' "$base")
 recipe=$(cat "$0" "$list" <(echo "$base_id") | sha256sum | cut -c1-16)
-source "$(dirname "$0")/image-recipe.sh"
+source "$here/image-recipe.sh"
 image_is_current "$image" "$recipe" && exit 0
 
 plain=$(sed -e 's/#.*//' -e '/^+/d' "$list" | xargs)
