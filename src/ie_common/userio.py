@@ -202,6 +202,27 @@ def check_inside_home(caller: Caller, path: str) -> None:
     _check_inside(path, os.path.realpath(caller.home))
 
 
+def current_directory() -> str:
+    """The directory the wrapper was started in, or "" where it has been
+    deleted (then only absolute paths can be named: :func:`in_directory`)."""
+    try:
+        return os.getcwd()
+    except FileNotFoundError:
+        return ""
+
+
+def in_directory(cwd: str, path: str) -> str:
+    """``path`` as named from ``cwd`` (:func:`current_directory`)."""
+    if os.path.isabs(path):
+        return path
+    if not cwd:
+        raise UsageError(
+            f"{path}: the directory you are in no longer exists",
+            "cd to a directory that exists (cd ~), or give the full path",
+        )
+    return os.path.join(cwd, path)
+
+
 def resolve_in_home(caller: Caller, path: str, cwd: str) -> str:
     """The real path of ``path`` as the caller sees it, which must be in their home.
 
@@ -210,7 +231,7 @@ def resolve_in_home(caller: Caller, path: str, cwd: str) -> str:
     """
 
     def resolve(out: BinaryIO) -> None:
-        real = os.path.realpath(os.path.join(cwd, path))
+        real = os.path.realpath(in_directory(cwd, path))
         home = os.path.realpath(caller.home)
         if not os.path.exists(real):
             raise UsageError(f"{path} does not exist")
@@ -229,7 +250,7 @@ def tar_from_user(
 
     def archive(out: BinaryIO) -> None:
         with tarfile.open(fileobj=out, mode="w|") as tar:
-            tar.add(os.path.join(cwd, source), arcname=arcname, recursive=True)
+            tar.add(in_directory(cwd, source), arcname=arcname, recursive=True)
 
     return piped_as_user(caller, archive)
 

@@ -8,7 +8,7 @@ import tarfile
 from pathlib import PurePosixPath
 
 from ie_common import userio
-from ie_common.errors import QuotaExceeded, Refused, UsageError
+from ie_common.errors import EXIT_OK, EXIT_TOOL, QuotaExceeded, Refused, UsageError
 from ie_podman import naming, options, policy, recipe
 
 
@@ -80,7 +80,9 @@ class BuildCommands:
             argv += [f"--{f.replace('_', '-')}" for f in ("no_cache", "quiet") if v.get(f)]
             rc = self.podman.interactive([*argv, "--", ctx])
         self.audit("build", str(v["tag"]), f"rc={rc}", f"argv={' '.join(argv)}")
-        return rc
+        # Podman's message is shown; its status (a RUN step's, or 125) is not
+        # one of ie-podman's, so a failed build is 1 like any podman failure.
+        return EXIT_OK if rc == 0 else EXIT_TOOL
 
     def check_containerfile(self, text: str) -> None:
         """Refuse base images of other users and build steps that reach the

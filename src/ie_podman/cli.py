@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ie_common import audit, locking, output
+from ie_common import audit, locking, output, userio
 from ie_common.errors import (
     EXIT_OK,
     IeError,
@@ -70,7 +70,16 @@ exit status: 0 done, 1 podman failed (its message is shown), 2 bad command
 line, 3 refused by ie-podman's policy, 4 no such container or image of
 yours, 5 a quota would be exceeded, 6 no free address on the department
 network, 7 not run through sudo or ie-podman is misconfigured.
+run and exec exit as podman's do: with the status of the command in the
+container, or 125 when ie-podman or podman stopped before it ran (the
+message says why), 126 when the command cannot be run, 127 when it is not
+found.
 """
+
+# run and exec pass the container's status through, so their own errors use
+# Podman's 125 instead of 1-7 (podman-run(1), "Exit Status").
+PASSTHROUGH = frozenset({"run", "exec"})
+EXIT_PASSTHROUGH_ERROR = 125
 
 
 class App(RunCommands, BuildCommands, TransferCommands, RegistryCommands, AdminCommands):
@@ -197,8 +206,9 @@ class App(RunCommands, BuildCommands, TransferCommands, RegistryCommands, AdminC
         for addr in [a for a, lease in leases.items() if lease.get("container") not in alive]:
             del leases[addr]
 
-    def lease_for(self, leases: ipam.Leases, full: str) -> str:
-        """A free address for ``full`` in ``leases`` (locked and pruned)."""
+    def lease_for(self, leases: ipam.Leases, full: str, want: str = "") -> str:
+        """A free address for ``full`` in ``leases`` (locked and pruned):
+        ``want`` (``--ip ADDRESS``) or else the first free one."""
         held = sum(1 for x in leases.values() if x.get("uid") == self.caller.uid)
         quota = self.cfg.quota_for(self.caller.name).containers
         if held >= quota:
@@ -207,7 +217,10 @@ class App(RunCommands, BuildCommands, TransferCommands, RegistryCommands, AdminC
                 "remove a container you no longer need: ie-podman rm NAME",
             )
         start, end = self.cfg.pool_bounds()
-        addr = ipam.first_free(self.cfg.subnet, start, end, set(leases))
+        if want and want != "auto":
+            addr = ipam.wanted(self.cfg.subnet, start, end, set(leases), want)
+        else:
+            addr = ipam.first_free(self.cfg.subnet, start, end, set(leases))
         leases[addr] = {"container": full, "uid": self.caller.uid, "since": int(time.time())}
         return addr
 
@@ -467,7 +480,7 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     try:
         cfg = config.load(config.DEFAULT_PATH)
         caller = from_sudo(env, cfg.min_uid)
-        app = App(caller, cfg, Podman(cfg.podman), os.getcwd())
+        app = App(caller, cfg, Podman(cfg.podman), userio.current_directory())
         return handler(app, rest)
     except IeError as exc:
         if app is not None:
@@ -475,4 +488,4 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
         print(f"ie-podman: error: {exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"ie-podman: hint: {exc.hint}", file=sys.stderr)
-        return exc.exit_status
+        return EXIT_PASSTHROUGH_ERROR if command in PASSTHROUGH else exc.exit_status

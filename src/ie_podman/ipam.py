@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ie_common.errors import NoAddress, SetupError
+from ie_common.errors import NoAddress, SetupError, UsageError
 from ie_common.locking import flocked
 
 Leases = dict[str, dict[str, Any]]
@@ -90,6 +90,25 @@ def first_free(subnet: str, start: int, end: int, taken: set[str]) -> str:
         f"{ipaddress.ip_address(start)}-{ipaddress.ip_address(end)})",
         "remove containers you no longer need (ie-podman rm), or ask the admins",
     )
+
+
+def wanted(subnet: str, start: int, end: int, taken: set[str], text: str) -> str:
+    """``text`` (``--ip ADDRESS``) when it is a free address of the pool."""
+    net = ipaddress.ip_network(subnet)
+    pool = f"{ipaddress.ip_address(start)}-{ipaddress.ip_address(end)}"
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        raise UsageError(f"--ip {text}: not an IPv4 address", f"give one of {pool}") from None
+    reserved = {net.network_address, net.broadcast_address} if net.version == 4 else set()
+    if addr not in net or addr in reserved or not start <= int(addr) <= end:
+        raise UsageError(
+            f"--ip {text}: not an address the department network hands out",
+            f"give one of {pool}, or --ip alone for a free one",
+        )
+    if str(addr) in taken:
+        raise NoAddress(f"--ip {text}: that address is in use", "--ip alone takes a free one")
+    return str(addr)
 
 
 def addresses_of(leases: Leases, container: str) -> list[str]:

@@ -23,12 +23,22 @@ class Option:
     repeat: bool = False
     help: str = ""
     metavar: str = "VALUE"
+    # A flag that may take a value: ``--ip=10.40.1.5``, or ``--ip 10.40.1.5``
+    # where the next word fullmatches this pattern (so ``--ip IMAGE`` still
+    # leaves the image alone, and ``--gpu 0`` never makes ``0`` the image).
+    optional_value: re.Pattern[str] | None = None
 
 
 @dataclass
 class Parsed:
     values: dict[str, object] = field(default_factory=dict)
     positionals: list[str] = field(default_factory=list)
+
+
+# The values --ip and --gpu take (fullmatch): an IPv4 address or "auto", and
+# "all" or GPU numbers.
+IP_VALUE_RE = re.compile(r"auto|(?:[0-9]{1,3}\.){3}[0-9]{1,3}")
+GPU_VALUE_RE = re.compile(r"all|[0-9]{1,2}(?:,[0-9]{1,2}){0,15}")
 
 
 # Options refused everywhere, with the reason a student is told.
@@ -122,8 +132,20 @@ HINTS = {
 
 RUN_OPTIONS = (
     Option(("--name",), "name", True, help="container name (completed with your user name)"),
-    Option(("--ip",), "ip", help="an address of its own on the department network"),
-    Option(("--gpu",), "gpu", help="a GPU of this host (where it has one)"),
+    Option(
+        ("--ip",),
+        "ip",
+        help="an address of its own on the department network (a free one, or ADDRESS)",
+        metavar="[ADDRESS]",
+        optional_value=IP_VALUE_RE,
+    ),
+    Option(
+        ("--gpu",),
+        "gpu",
+        help="this host's GPUs: all of them, or those numbered N,N (nvidia-smi's numbers)",
+        metavar="[all|N,...]",
+        optional_value=GPU_VALUE_RE,
+    ),
     Option(("--detach", "-d"), "detach", help="run in the background"),
     Option(("--interactive", "-i"), "interactive", help="keep standard input open"),
     Option(("--tty", "-t"), "tty", help="allocate a terminal"),
@@ -265,6 +287,18 @@ def _take(
     parsed: Parsed, opt: Option, name: str, has_inline: bool, inline: str, args: list[str], i: int
 ) -> int:
     """Record ``opt``'s value; the index of the next word to read."""
+    if opt.optional_value is not None:
+        if not has_inline and i < len(args) and opt.optional_value.fullmatch(args[i]):
+            has_inline, inline, i = True, args[i], i + 1
+        if has_inline and not opt.optional_value.fullmatch(inline):
+            raise UsageError(
+                f"option {name}: {inline!r} is not a value it takes",
+                f"write {name} alone, or {name}={opt.metavar.strip('[]')}",
+            )
+        if opt.dest in parsed.values:
+            raise UsageError(f"option {name} given twice")
+        parsed.values[opt.dest] = inline if has_inline else True
+        return i
     if opt.takes_value:
         if has_inline:
             value = inline
@@ -272,7 +306,17 @@ def _take(
             if i >= len(args):
                 raise UsageError(f"option {name} needs a value ({opt.metavar})")
             value = args[i]
+            if value.startswith("-") and value != "-":
+                raise UsageError(
+                    f"option {name} needs a value ({opt.metavar}), not the option {value}",
+                    f"write {name}={value} if that is the value",
+                )
             i += 1
+        if value == "":
+            raise UsageError(
+                f"option {name} needs a value ({opt.metavar}), not an empty word",
+                f"leave {name} out for the default",
+            )
         if opt.repeat:
             parsed.values.setdefault(opt.dest, [])
             parsed.values[opt.dest].append(value)  # type: ignore[union-attr]
@@ -384,7 +428,7 @@ def option_help(options: tuple[Option, ...]) -> str:
     lines = ["options (the same as podman's):"]
     for opt in options:
         names = ", ".join(reversed(opt.names))
-        if opt.takes_value:
+        if opt.takes_value or opt.optional_value is not None:
             names += f" {opt.metavar}"
         lines.append(f"  {names:<28} {opt.help}")
     lines.append("")

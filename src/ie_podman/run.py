@@ -48,6 +48,17 @@ class RunCommands:
             for fd, _ in held:
                 os.close(fd)
 
+    def gpu_devices(self, v: dict[str, object]) -> list[str]:
+        """The CDI devices ``--gpu`` asks for: the configured one (all GPUs),
+        or one per number of ``--gpu N,N`` (``nvidia.com/gpu=0``)."""
+        want = v.get("gpu")
+        if not want:
+            return []
+        if want is True or want == "all":
+            return [self.cfg.gpu_device]
+        kind = self.cfg.gpu_device.partition("=")[0]
+        return [f"{kind}={n}" for n in sorted({int(x) for x in str(want).split(",")})]
+
     def hold_dir(self, real: str, write: bool) -> int:
         """A descriptor of the caller's directory ``real``, opened by root
         without following links and checked as the caller."""
@@ -81,8 +92,7 @@ class RunCommands:
         argv += [f"--{k}={v[k]}" for k in ("workdir", "entrypoint", "user", "hostname") if k in v]
         argv += [f"--{k}={v[k]}" for k in ("memory", "cpus") if k in v]
         argv += [f"--volume={src}:{dst}:{'rw' if rw else 'ro'}" for src, dst, rw in binds]
-        if v.get("gpu"):
-            argv.append(f"--device={self.cfg.gpu_device}")
+        argv += [f"--device={device}" for device in self.gpu_devices(v)]
         addr = None
         with self.user_lock():
             quota = self.cfg.quota_for(self.caller.name).containers
@@ -94,7 +104,7 @@ class RunCommands:
             if v.get("ip"):
                 with self.leases.locked() as leases:
                     self.prune(leases)
-                    addr = self.lease_for(leases, full)
+                    addr = self.lease_for(leases, full, "" if v["ip"] is True else str(v["ip"]))
                     argv += [
                         f"--network={self.cfg.network}:ip={addr}",
                         f"--label={NETWORK_LABEL}=dept",
@@ -137,7 +147,7 @@ class RunCommands:
             require_userns=self.cfg.userns in ("caller", "auto"),
             memory=policy.memory_bytes(str(v["memory"])) if "memory" in v else 0,
             nano_cpus=round(float(str(v["cpus"])) * 1e9) if "cpus" in v else 0,
-            gpu_device=self.cfg.gpu_device if v.get("gpu") else "",
+            gpu_devices=frozenset(self.gpu_devices(v)),
             labels={IMAGE_LABEL: shown},
         )
 

@@ -51,7 +51,7 @@ class TransferCommands:
             assert src_ctr is not None
             name, inside = src_ctr
             full, _ = self.own_container(name)
-            local = os.path.join(self.cwd, dest)
+            local = userio.in_directory(self.cwd, dest)
 
             def write(pipe: BinaryIO) -> None:
                 if os.path.isdir(local):
@@ -92,7 +92,7 @@ class TransferCommands:
         ref, _ = self.own_image(parsed.positionals[0])
         name, tag = naming.parse_image_name(parsed.positionals[0])
         output = (
-            os.path.join(self.cwd, parsed.positionals[1])
+            userio.in_directory(self.cwd, parsed.positionals[1])
             if len(parsed.positionals) == 2
             else os.path.join(self.caller.home, f"{name}_{tag}.sif")
         )

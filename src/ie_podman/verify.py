@@ -65,7 +65,7 @@ class Expected:
     require_userns: bool = True  # False only where the admins set userns to none
     memory: int = 0  # bytes; 0: no limit asked
     nano_cpus: int = 0
-    gpu_device: str = ""
+    gpu_devices: frozenset[str] = frozenset()
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -89,7 +89,7 @@ def problems(data: dict[str, Any], want: Expected) -> list[str]:
         if "unconfined" in opt or opt.startswith(("label=disable", "label:disable")):
             found.append(f"security option {opt}")
     devices = [d.get("PathOnHost", "") for d in host.get("Devices") or []]
-    if devices and not (want.gpu_device and _gpu_devices_only(devices, want.gpu_device)):
+    if devices and not (want.gpu_devices and _gpu_devices_only(devices, want.gpu_devices)):
         found.append(f"devices {devices}")
     for key in ("PidMode", "IpcMode", "UTSMode", "CgroupnsMode", "UsernsMode"):
         mode = str(host.get(key) or "")
@@ -117,8 +117,8 @@ def problems(data: dict[str, Any], want: Expected) -> list[str]:
     return found
 
 
-def _gpu_devices_only(devices: list[str], cdi: str) -> bool:
-    return all(d == cdi or d.startswith(("/dev/nvidia", "/dev/dri/")) for d in devices)
+def _gpu_devices_only(devices: list[str], cdi: frozenset[str]) -> bool:
+    return all(d in cdi or d.startswith(("/dev/nvidia", "/dev/dri/")) for d in devices)
 
 
 def _mount_problems(mounts: list[dict[str, Any]], want: Expected) -> list[str]:

@@ -221,7 +221,7 @@ class App(GdbstubCommands):
         """The student's XML file, read with the student's own rights (1 MB at most)."""
 
         def read(out: BinaryIO) -> None:
-            with open(os.path.join(self.cwd, path), "rb") as fh:
+            with open(userio.in_directory(self.cwd, path), "rb") as fh:
                 out.write(fh.read(1_000_000))
 
         text = userio.output_as_user(self.caller, read).decode("utf-8", errors="replace")
@@ -384,7 +384,7 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
         caller = from_sudo(env, cfg.min_uid, program="ie-virsh")
         if caller.is_admin:
             raise Refused("ie-virsh is for students; root uses virsh")
-        app = App(caller, cfg, backend.Libvirt(cfg.uri), os.getcwd())
+        app = App(caller, cfg, backend.Libvirt(cfg.uri), userio.current_directory())
         return getattr(app, "cmd_" + ns.command)(ns)
     except IeError as exc:
         if app is not None:

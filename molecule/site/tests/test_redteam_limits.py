@@ -90,7 +90,8 @@ def test_limits_are_per_server():
     for i in range(limit):
         ok(iep(LIMITED, f"run -d --name full{i} box"))
     before = host_state()
-    assert iep(LIMITED, "run -d --name over box").rc == 5
+    over = iep(LIMITED, "run -d --name over box")
+    assert over.rc == 125 and "your limit" in over.stderr, over.stderr  # run's own error
     assert host_state() == before
     # the same student on gs02, with none there: the first is accepted
     there = as_user_on(GS02, LIMITED, "sudo -n ie-podman ps --all --format json")

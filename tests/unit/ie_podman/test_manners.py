@@ -1,0 +1,210 @@
+"""How ie-podman reads a command line and how it ends (issue 25): options in
+both forms, values that never swallow the image or the next option, hints,
+and exit statuses a script can tell from the container's."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tarfile
+
+import pytest
+from fakepodman import FakePodman, make_app
+
+from ie_common import userio
+from ie_common.errors import NoAddress, Refused, UsageError
+from ie_common.identity import Caller
+from ie_podman import cli, config, ipam, options, policy
+
+ALICE = Caller(uid=1001, gid=1001, name="alice", home="/home/alice", groups=(1001,))
+BOB = Caller(uid=1002, gid=1002, name="bob", home="/home/bob", groups=(1002,))
+
+
+def parse(*args):
+    return policy.parse_options(list(args), options.RUN)
+
+
+@pytest.fixture
+def podman():
+    fake = FakePodman()
+    fake.add_image("img")
+    return fake
+
+
+@pytest.mark.parametrize(
+    ("args", "values"),
+    [
+        (["--name=web", "img"], {"name": "web"}),
+        (["--name", "web", "img"], {"name": "web"}),
+        (
+            ["-e", "A=1", "-eB=2", "--env=C=3", "--env", "D=4", "img"],
+            {"env": ["A=1", "B=2", "C=3", "D=4"]},
+        ),
+        (["--memory=512m", "-m", "1g", "img"], None),  # given twice: refused below
+        (["--ip", "img"], {"ip": True}),
+        (["--ip", "10.9.0.11", "img"], {"ip": "10.9.0.11"}),
+        (["--ip=10.9.0.11", "img"], {"ip": "10.9.0.11"}),
+        (["--ip", "auto", "img"], {"ip": "auto"}),
+        (["--gpu", "img"], {"gpu": True}),
+        (["--gpu", "0", "img"], {"gpu": "0"}),
+        (["--gpu=0,1", "img"], {"gpu": "0,1"}),
+        (["--gpu", "all", "img"], {"gpu": "all"}),
+        (["-itv/data:/d", "img"], {"interactive": True, "tty": True, "volume": ["/data:/d"]}),
+    ],
+)
+def test_both_forms_and_the_image_is_never_taken_as_a_value(args, values):
+    if values is None:
+        with pytest.raises(UsageError, match="given twice"):
+            parse(*args)
+        return
+    parsed = parse(*args)
+    assert parsed.values == values
+    assert parsed.positionals == ["img"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "hint"),
+    [
+        (["--name", "--rm", "img"], "not the option --rm", "--name=--rm"),
+        (["-e", "-d", "img"], "not the option -d", "-e=-d"),
+        (["--name", "", "img"], "not an empty word", "leave --name out"),
+        (["--name=", "img"], "not an empty word", "leave --name out"),
+        (["--ip=img", "img"], "'img' is not a value it takes", "--ip=ADDRESS"),
+        (["--gpu=first", "img"], "'first' is not a value it takes", "--gpu=all|N,..."),
+        (["--ip", "--ip", "img"], "given twice", None),
+        (["--name"], "needs a value", None),
+    ],
+)
+def test_bad_values_say_what_was_wrong_and_what_to_write(args, message, hint):
+    with pytest.raises(UsageError) as err:
+        parse(*args)
+    assert message in err.value.message
+    if hint:
+        assert hint in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("option", "instead"),
+    [
+        ("--gpus", "--gpu"),
+        ("--network", "--ip"),
+        ("-p", "--ip"),
+        ("--publish", "--ip"),
+        ("--mount", "-v DIR:PATH"),
+        ("--env-file", "-e KEY=VALUE"),
+    ],
+)
+def test_each_refusal_of_a_podman_option_names_what_to_use_instead(option, instead):
+    with pytest.raises(Refused) as err:
+        parse(option, "x", "img")
+    assert instead in err.value.hint
+
+
+def test_ip_address_asks_for_that_address_and_fails_cleanly_when_it_cannot(podman, tmp_path):
+    alice = make_app(ALICE, podman, tmp_path)
+    bob = make_app(BOB, podman, tmp_path)
+    assert alice.cmd_run(["-d", "--ip", "10.9.0.12", "--name", "a", "img"]) == 0
+    assert "--network=ie-dept:ip=10.9.0.12" in podman.calls[-2]
+    leases = ipam.LeaseStore(tmp_path / "state")
+    assert leases.snapshot()["10.9.0.12"]["container"] == "alice_a"
+    before = (set(podman.containers), leases.snapshot())
+    with pytest.raises(NoAddress, match="in use"):
+        bob.cmd_run(["-d", "--ip", "10.9.0.12", "--name", "b", "img"])
+    for outside in ("10.9.0.9", "10.9.0.255", "10.9.1.10", "10.9.0.0"):
+        with pytest.raises(UsageError, match="not an address the department network hands out"):
+            bob.cmd_run(["-d", "--ip", outside, "--name", "b", "img"])
+    with pytest.raises(UsageError, match="not an IPv4 address"):
+        bob.cmd_run(["-d", "--ip=300.1.1.1", "--name", "b", "img"])
+    # nothing was created and no address changed hands
+    assert (set(podman.containers), leases.snapshot()) == before
+    assert bob.cmd_run(["-d", "--ip", "auto", "--name", "b", "img"]) == 0
+    assert ipam.LeaseStore(tmp_path / "state").snapshot()["10.9.0.10"]["container"] == "bob_b"
+
+
+def test_gpu_numbers_become_one_cdi_device_each(podman, tmp_path):
+    app = make_app(ALICE, podman, tmp_path, gpu=True)
+    app.cmd_run(["-d", "--gpu", "1,0,1", "--name", "g", "img"])
+    assert [a for a in podman.calls[-2] if a.startswith("--device")] == [
+        "--device=nvidia.com/gpu=0",
+        "--device=nvidia.com/gpu=1",
+    ]
+    app.cmd_run(["-d", "--gpu", "--name", "all", "img"])
+    assert "--device=nvidia.com/gpu=all" in podman.calls[-2]
+    assert podman.containers["alice_all"]["State"]["Running"]
+
+
+def test_gpu_on_a_host_without_one_is_refused_with_where_to_go(podman, tmp_path):
+    with pytest.raises(Refused) as err:
+        make_app(ALICE, podman, tmp_path).cmd_run(["--gpu", "0", "img"])
+    assert "server with a GPU" in err.value.hint
+    assert podman.containers == {}
+
+
+@pytest.fixture
+def as_alice(podman, tmp_path, monkeypatch):
+    """cli.main as alice on the fake Podman, with the test's configuration."""
+    cfg = make_app(ALICE, podman, tmp_path).cfg
+    monkeypatch.setattr(config, "load", lambda path: cfg)
+    monkeypatch.setattr(cli, "from_sudo", lambda env, min_uid: ALICE)
+    monkeypatch.setattr(cli, "Podman", lambda path: podman)
+    return podman
+
+
+def test_run_and_exec_keep_125_for_their_own_errors_like_podman(as_alice, capsys):
+    # ie-podman's own refusals: 125, never a status the container could have
+    assert cli.main(["run", "--privileged", "img"]) == 125
+    assert "not allowed" in capsys.readouterr().err
+    assert cli.main(["run", "--name", "", "img"]) == 125
+    assert cli.main(["exec", "nosuch", "true"]) == 125
+    # the container's own status passes through
+    as_alice.interactive = lambda argv: 3
+    assert cli.main(["run", "--name", "x", "img", "sh", "-c", "exit 3"]) == 3
+    assert cli.main(["exec", "x", "false"]) == 3
+    # other commands keep the classes of the table in --help
+    assert cli.main(["rm", "nosuch"]) == 4
+    assert cli.main(["stop", "--time", "soon", "x"]) == 2
+    assert cli.main(["ps", "--privileged"]) == 3
+
+
+def test_the_help_documents_the_statuses():
+    assert "125 when ie-podman or podman stopped before it ran" in cli.COMMANDS_HELP
+    for status in range(1, 8):
+        assert f" {status} " in cli.COMMANDS_HELP.replace("\n", " ")
+
+
+def _context(text):
+    """A build context as tar_from_user streams it: one Containerfile."""
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as tar:
+        info = tarfile.TarInfo("Containerfile")
+        info.size = len(text)
+        tar.addfile(info, io.BytesIO(text))
+    return contextlib.nullcontext(io.BytesIO(data.getvalue()))
+
+
+@pytest.mark.parametrize(("podman_rc", "status"), [(0, 0), (1, 1), (3, 1), (125, 1)])
+def test_a_failed_build_is_status_1_whatever_podman_returned(
+    podman, tmp_path, monkeypatch, podman_rc, status
+):
+    app = make_app(ALICE, podman, tmp_path)
+    monkeypatch.setattr(userio, "tar_from_user", lambda *a: _context(b"FROM img\nRUN false\n"))
+    podman.interactive = lambda argv: podman_rc
+    assert app.cmd_build(["--tag", "t", "."]) == status
+
+
+def test_a_deleted_working_directory_is_a_usage_error_not_a_traceback(tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    here = os.getcwd()
+    os.chdir(gone)
+    try:
+        gone.rmdir()
+        assert userio.current_directory() == ""
+    finally:
+        os.chdir(here)
+    assert userio.in_directory("", "/home/alice/x") == "/home/alice/x"
+    assert userio.in_directory("/home/alice", "x") == "/home/alice/x"
+    with pytest.raises(UsageError) as err:
+        userio.in_directory("", "x")
+    assert "no longer exists" in err.value.message and "cd ~" in err.value.hint
