@@ -93,8 +93,8 @@ def sanity_steps() -> list[Step]:
                 "site.yml",
             ],
         ),
-        # Every template with production's inventory, each file checked by
-        # its own tool in a container of the test image (README).
+        # Every template with production's inventory, each file checked by its own
+        # tool in a container of the test image (docs/testing.md, "Production renders").
         Step("sanity", "production renders", ["bash", "tools/render/check.sh"]),
     ]
 
