@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
+DOCS = sorted(
+    [
+        ROOT / "README.md",
+        *(ROOT / "docs").rglob("*.md"),
+        *(ROOT / "roles").glob("*/README.md"),
+        ROOT / "collections/ansible_collections/ie/cluster/README.md",
+    ]
+)
 DELIMITER = re.compile(r"\|? *:?-{3,}:? *(\| *:?-{3,}:? *)*\|?")
 
 
