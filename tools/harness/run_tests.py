@@ -62,6 +62,8 @@ def lint_steps() -> list[Step]:
         Step("lint", "ruff format", ["ruff", "format", "--check", "--diff", "."]),
         Step("lint", "yamllint", ["yamllint", "--strict", "."]),
         Step("lint", "ansible-lint", ["ansible-lint", "--profile", "production", "--strict"]),
+        # The collection's changelog is kept with fragments (changelogs/fragments).
+        Step("lint", "changelog fragments", ["antsibull-changelog", "lint"], COLLECTION),
     ]
 
 
