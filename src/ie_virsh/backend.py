@@ -20,6 +20,9 @@ class Libvirt:
         except ImportError as exc:
             raise SetupError("python3-libvirt is missing; ask the admins") from exc
         self.libvirt = libvirt
+        # Errors come back as exceptions; without this, libvirt also prints each
+        # one (a lookup's "Domain not found" on every define) to stderr.
+        libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
         try:
             self.conn = libvirt.open(uri)
         except libvirt.libvirtError as exc:

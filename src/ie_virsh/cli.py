@@ -77,6 +77,7 @@ class App(GdbstubCommands):
         the larger of its live and stored vCPUs and memory count."""
         info = domxml.read(self.virt.xml(full) or "<domain/>")
         info["active"] = self.virt.is_active(full)
+        info["defined_vcpus"], info["defined_memory_mib"] = info["vcpus"], info["memory_mib"]
         info["live_vcpus"], info["live_memory_mib"] = info["vcpus"], info["memory_mib"]
         if info["active"]:
             live = domxml.read(self.virt.live_xml(full))
@@ -240,20 +241,30 @@ class App(GdbstubCommands):
         return EXIT_OK
 
     def cmd_list(self, a: argparse.Namespace) -> int:
-        rows = [
-            {
-                "name": d["short"],
-                "state": "running" if d["active"] else "shut off",
-                "vcpus": d["vcpus"],
-                "memory_mib": d["memory_mib"],
-                "disk_gib": d["disk_gib"],
-                "template": d["template"],
-                "gdb": bool(d["gdb_socket"]),
-            }
-            for d in self.mine()
-            if a.all or d["active"]
-        ]
-        self.table(a, rows, ["name", "state", "vcpus", "memory_mib", "disk_gib", "template"])
+        # A running VM shows what it runs with; "next_boot" what it starts
+        # with next (after ie-virsh edit), where that differs.
+        rows = []
+        for d in self.mine():
+            if not (a.all or d["active"]):
+                continue
+            defined = (d["defined_vcpus"], d["defined_memory_mib"])
+            live = (d["live_vcpus"], d["live_memory_mib"]) if d["active"] else defined
+            rows.append(
+                {
+                    "name": d["short"],
+                    "state": "running" if d["active"] else "shut off",
+                    "vcpus": live[0],
+                    "memory_mib": live[1],
+                    "disk_gib": d["disk_gib"],
+                    "template": d["template"],
+                    "gdb": bool(d["gdb_socket"]),
+                    "next_boot": "" if live == defined else f"{defined[0]} vCPU, {defined[1]} MiB",
+                }
+            )
+        columns = ["name", "state", "vcpus", "memory_mib", "disk_gib", "template"]
+        if any(r["next_boot"] for r in rows):
+            columns.append("next_boot")
+        self.table(a, rows, columns)
         return EXIT_OK
 
     def cmd_start(self, a: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from ie_common.errors import UsageError
 from ie_virsh import __version__
@@ -13,6 +14,41 @@ exit status: 0 done, 1 libvirt or qemu-img failed (its message is shown),
 template of yours, 5 a limit would be exceeded, 7 not run through sudo or
 ie-virsh is misconfigured.
 """
+
+
+# virsh's scaled integers (virsh(1), "memory"): the unit's factor in bytes.
+UNITS = {
+    "b": 1, "byte": 1, "bytes": 1,
+    "kb": 10**3, "k": 2**10, "kib": 2**10,
+    "mb": 10**6, "m": 2**20, "mib": 2**20,
+    "gb": 10**9, "g": 2**30, "gib": 2**30,
+    "tb": 10**12, "t": 2**40, "tib": 2**40,
+}  # fmt: skip
+SCALED_RE = re.compile(r"([0-9]{1,15})\s*([A-Za-z]*)")
+
+
+def count(text: str) -> int:
+    """A number of vCPUs or GiB: a whole number of 1 or more, never 0 or
+    below (which would otherwise fall back to the default unseen)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
+def memory_mib(text: str) -> int:
+    """Memory in MiB, with virsh's units (``2048``, ``2G``, ``512MiB``,
+    ``1GB``); a plain number is MiB, as ie-virsh has always read it."""
+    match = SCALED_RE.fullmatch(text.strip())
+    unit = match.group(2).lower() if match else ""
+    if not match or (unit and unit not in UNITS):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a memory size: give MiB (2048) or a unit of virsh's "
+            "(512M, 2G, 2GiB, 2GB)"
+        )
+    size = int(match.group(1)) * (UNITS[unit] if unit else 2**20)
+    if size < 2**20 or size % 2**20:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MiB of 1 or more")
+    return size // 2**20
 
 
 class Usage(argparse.ArgumentParser):
@@ -42,9 +78,11 @@ def parser() -> Usage:
     d.add_argument("name", nargs="?", help="the VM's name (completed with your user name)")
     d.add_argument("--template", required=True, help="one of `ie-virsh templates`")
     d.add_argument("--xml", metavar="FILE", help="take name, vcpu and memory from this XML file")
-    d.add_argument("--vcpus", type=int, help="virtual CPUs (default 1)")
-    d.add_argument("--memory", type=int, metavar="MiB", help="memory in MiB (default 1024)")
-    d.add_argument("--disk", type=int, metavar="GiB", help="disk size in GiB (default 10)")
+    d.add_argument("--vcpus", type=count, help="virtual CPUs (default 1)")
+    d.add_argument(
+        "--memory", type=memory_mib, metavar="SIZE", help="MiB, or 512M, 2G ... (default 1024)"
+    )
+    d.add_argument("--disk", type=count, metavar="GiB", help="disk size in GiB (default 10)")
     d.add_argument(
         "-gdb", "--gdb", action="store_true", help="QEMU gdbstub on a socket only you can use"
     )
@@ -59,8 +97,8 @@ def parser() -> Usage:
         cmd(name, text).add_argument("name")
     e = cmd("edit", "change a VM's vCPUs and memory (disk growth: ask the admins)")
     e.add_argument("name")
-    e.add_argument("--vcpus", type=int)
-    e.add_argument("--memory", type=int, metavar="MiB")
+    e.add_argument("--vcpus", type=count)
+    e.add_argument("--memory", type=memory_mib, metavar="SIZE")
     cmd("list", "list your VMs", fmt=True).add_argument("--all", action="store_true")
     cmd("domiflist", "show a VM's interfaces (MAC addresses)", fmt=True).add_argument("name")
     cmd("templates", "list the templates define --template accepts", fmt=True)

@@ -8,6 +8,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
+from fakevirt import run, with_cfg
 
 from ie_common.errors import NotFound, QuotaExceeded, Refused, SetupError, UsageError
 from ie_common.identity import Caller
@@ -96,88 +97,6 @@ def test_user_xml_gives_only_name_vcpu_memory():
 def test_user_xml_refuses_entities_other_documents_and_garbage(text):
     with pytest.raises(UsageError):
         domxml.from_user_xml(text)
-
-
-class FakeVirt:
-    def __init__(self):
-        self.domains: dict[str, str] = {}
-        self.active: set[str] = set()
-        self.calls: list[tuple] = []
-        self.live: dict[str, str] = {}  # the XML a running domain really has
-
-    def names(self):
-        return sorted(self.domains)
-
-    def xml(self, name):
-        return self.domains.get(name)
-
-    def live_xml(self, name):
-        return self.live.get(name) or self.domains[name]
-
-    def is_active(self, name):
-        return name in self.active
-
-    def define(self, xml):
-        info = domxml.read(xml)
-        self.calls.append(("define", info["name"]))
-        self.domains[info["name"]] = xml
-
-    def undefine(self, name):
-        self.calls.append(("undefine", name))
-        del self.domains[name]
-
-    def start(self, name):
-        self.calls.append(("start", name))
-        self.active.add(name)
-        self.live[name] = self.domains[name]
-
-    def destroy(self, name):
-        self.calls.append(("destroy", name))
-        self.active.discard(name)
-        self.live.pop(name, None)
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "tiny.qcow2").write_bytes(b"")
-    (templates / "debian-13.qcow2").write_bytes(b"")
-    images = tmp_path / "images"
-    images.mkdir()
-    made = []
-
-    def overlay(qemu_img, template, path, size):
-        made.append((template, path, size))
-        open(path, "w").close()
-
-    monkeypatch.setattr(backend, "create_overlay", overlay)
-    monkeypatch.setattr(backend, "virtual_size_gib", lambda qemu_img, image: 1)
-    cfg = config.from_dict(
-        {
-            "templates_dir": str(templates),
-            "images_dir": str(images),
-            "run_dir": str(tmp_path / "run"),
-            "audit_log": str(tmp_path / "audit.log"),
-            "lock_file": str(tmp_path / "ie-virsh.lock"),
-            "limits": {"vms": 2, "vcpus": 3, "memory_mib": 3072, "disk_gib": 30},
-        }
-    )
-    virt = FakeVirt()
-    return {"cfg": cfg, "virt": virt, "made": made, "tmp": tmp_path}
-
-
-def with_cfg(env, **values):
-    """The scenario's configuration (its directories) with ``values`` changed."""
-    base = {k: getattr(env["cfg"], k) for k in ("templates_dir", "images_dir", "run_dir")}
-    base |= {"audit_log": env["cfg"].audit_log, "lock_file": env["cfg"].lock_file}
-    return config.from_dict(base | values)
-
-
-def run(env, caller, argv):
-    ns = cli.parser().parse_args(argv)
-    app = cli.App(caller, env["cfg"], env["virt"], str(env["tmp"]))
-    return getattr(app, "cmd_" + ns.command)(ns)
 
 
 def test_define_makes_an_overlay_on_the_template_and_an_owned_domain(env, capsys):

@@ -1,0 +1,133 @@
+"""How ie-virsh reads sizes and shows VMs (issue 25): no size of 0 or below
+taken as the default, virsh's memory units, the live size of a running VM,
+no libvirt noise, no traceback from a deleted working directory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import types
+
+import pytest
+from fakevirt import run
+
+from ie_common.errors import UsageError
+from ie_common.identity import Caller
+from ie_virsh import backend, cli, domxml, options
+
+ALICE = Caller(uid=2001, gid=2001, name="alice", home="/home/alice", groups=(2001,))
+
+
+@pytest.mark.parametrize(
+    ("text", "mib"),
+    [
+        ("2048", 2048),
+        ("512M", 512),
+        ("512MiB", 512),
+        ("512m", 512),
+        ("2G", 2048),
+        ("2GiB", 2048),
+        ("1T", 1024 * 1024),
+        ("2097152k", 2048),
+        ("2097152KiB", 2048),
+        ("1048576000B", 1000),
+        ("1000MB", 953.67431640625),  # not whole MiB: refused below
+        ("2GB", 1907.3486328125),
+    ],
+)
+def test_memory_units_are_virshs(text, mib):
+    if mib != int(mib):
+        with pytest.raises(argparse.ArgumentTypeError, match="whole number of MiB"):
+            options.memory_mib(text)
+        return
+    assert options.memory_mib(text) == mib
+
+
+@pytest.mark.parametrize("text", ["0", "-5", "0G", "512 X", "2 gigs", "1.5G", "", "G", "1e3"])
+def test_bad_memory_sizes_are_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError):  # a UsageError through the parser
+        options.memory_mib(text)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["define", "vm", "--template", "tiny", "--vcpus", "0"],
+        ["define", "vm", "--template", "tiny", "--vcpus", "-1"],
+        ["define", "vm", "--template", "tiny", "--disk", "0"],
+        ["define", "vm", "--template", "tiny", "--memory", "0"],
+        ["define", "vm", "--template", "tiny", "--memory", "-512"],
+        ["define", "vm", "--template", "tiny", "--memory", "2X"],
+        ["edit", "vm", "--vcpus", "0"],
+        ["edit", "vm", "--memory", "0M"],
+    ],
+)
+def test_zero_or_negative_sizes_are_refused_not_taken_as_the_default(env, args):
+    with pytest.raises(UsageError) as err:
+        run(env, ALICE, args)
+    assert "1 or more" in err.value.message or "memory size" in err.value.message
+    assert env["virt"].domains == {} and env["made"] == []
+
+
+def test_define_with_units_stores_mib(env):
+    run(env, ALICE, ["define", "vm", "--template", "tiny", "--memory", "2G", "--vcpus", "2"])
+    info = domxml.read(env["virt"].domains["alice_vm"])
+    assert (info["vcpus"], info["memory_mib"]) == (2, 2048)
+
+
+def test_list_shows_what_a_running_vm_runs_with_and_its_next_boot(env, capsys):
+    run(env, ALICE, ["define", "vm", "--template", "tiny", "--vcpus", "2", "--memory", "2048"])
+    run(env, ALICE, ["define", "off", "--template", "tiny"])
+    run(env, ALICE, ["start", "vm"])
+    run(env, ALICE, ["edit", "vm", "--vcpus", "1", "--memory", "512"])  # from the next start
+    capsys.readouterr()
+    run(env, ALICE, ["list", "--all", "--format", "json"])
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (rows["vm"]["vcpus"], rows["vm"]["memory_mib"]) == (2, 2048)
+    assert rows["vm"]["next_boot"] == "1 vCPU, 512 MiB"
+    assert (rows["off"]["vcpus"], rows["off"]["memory_mib"], rows["off"]["next_boot"]) == (
+        1,
+        1024,
+        "",
+    )
+    run(env, ALICE, ["list", "--all"])
+    table = capsys.readouterr().out.splitlines()
+    assert "NEXT_BOOT" in table[0]
+    assert any(line.startswith("vm ") and "1 vCPU, 512 MiB" in line for line in table)
+    run(env, ALICE, ["destroy", "vm"])
+    run(env, ALICE, ["list"])  # nothing running, nothing differs: no such column
+    assert "NEXT_BOOT" not in capsys.readouterr().out
+
+
+def test_libvirt_prints_no_errors_of_its_own(monkeypatch):
+    """The backend silences libvirt's default error printer (its errors still
+    come back as exceptions)."""
+    handlers = []
+    fake = types.SimpleNamespace(
+        libvirtError=Exception,
+        open=lambda uri: object(),
+        registerErrorHandler=lambda fn, ctx: handlers.append((fn, ctx)),
+    )
+    monkeypatch.setitem(sys.modules, "libvirt", fake)
+    backend.Libvirt("qemu:///system")
+    assert len(handlers) == 1
+    fn, ctx = handlers[0]
+    assert fn(None, ("Domain not found",)) is None and ctx is None
+
+
+def test_a_deleted_working_directory_is_no_traceback(env, tmp_path, monkeypatch, capsys):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    here = os.getcwd()
+    os.chdir(gone)
+    try:
+        gone.rmdir()
+        ns = cli.parser().parse_args(["define", "--xml", "vm.xml", "--template", "tiny"])
+        app = cli.App(ALICE, env["cfg"], env["virt"], cli.userio.current_directory())
+        with pytest.raises(UsageError, match="no longer exists"):
+            app.cmd_define(ns)
+    finally:
+        os.chdir(here)
+    assert env["virt"].domains == {}
