@@ -450,6 +450,32 @@ COMMANDS: dict[str, tuple[Callable[[App, list[str]], int], tuple[policy.Option, 
 }
 
 
+def server_note(cfg: config.Config | None) -> str:
+    """This server's limits, from its configuration, for --help (nothing
+    where the configuration cannot be read: built-in values would mislead)."""
+    if cfg is None:
+        return ""
+    bounds = []
+    if cfg.max_memory_mib:
+        bounds.append(f"--memory up to {cfg.max_memory_mib} MiB")
+    if cfg.max_cpus:
+        bounds.append(f"--cpus up to {cfg.max_cpus:g}")
+    lines = [
+        f"On this server: {cfg.quota.containers} containers and {cfg.quota.images} images "
+        "per student (the admins may give you other limits)"
+        + (f"; {', '.join(bounds)}" if bounds else "")
+        + ("; --gpu is available." if cfg.gpu else "; no GPU, so no --gpu.")
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def readable_config() -> config.Config | None:
+    try:
+        return config.load(config.DEFAULT_PATH)
+    except IeError:
+        return None
+
+
 def wants_help(args: list[str]) -> bool:
     for arg in args:
         if arg == "--help":
@@ -464,6 +490,7 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     env = dict(os.environ if environ is None else environ)
     if not args or args[0] in ("--help", "help"):
         print(COMMANDS_HELP, end="")
+        print(server_note(readable_config()), end="")
         return EXIT_OK if args else 2
     command, rest = args[0], args[1:]
     if command in ("version", "--version"):
@@ -475,6 +502,7 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     handler, options, usage = COMMANDS[command]
     if wants_help(rest if command not in ("registry", "admin") else rest[1:]):
         print(f"usage: sudo ie-podman {usage}\n\n{policy.option_help(options)}")
+        print(server_note(readable_config()), end="")
         return EXIT_OK
     app = None
     try:

@@ -390,8 +390,14 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     env = dict(os.environ if environ is None else environ)
     app = None
     try:
-        ns = parser().parse_args(args)
-        cfg = config.load(config.DEFAULT_PATH)
+        try:
+            cfg: config.Config | None = config.load(config.DEFAULT_PATH)
+        except IeError as exc:
+            cfg, unreadable = None, exc
+        # --help ends here, with this server's defaults and limits where readable.
+        ns = parser(cfg).parse_args(args)
+        if cfg is None:
+            raise unreadable
         caller = from_sudo(env, cfg.min_uid, program="ie-virsh")
         if caller.is_admin:
             raise Refused("ie-virsh is for students; root uses virsh")

@@ -6,7 +6,7 @@ import argparse
 import re
 
 from ie_common.errors import UsageError
-from ie_virsh import __version__
+from ie_virsh import __version__, config
 
 EPILOG = """\
 exit status: 0 done, 1 libvirt or qemu-img failed (its message is shown),
@@ -58,18 +58,31 @@ class Usage(argparse.ArgumentParser):
         raise UsageError(message, f"see {self.prog} --help")
 
 
-def parser() -> Usage:
+def limits_note(cfg: config.Config) -> str:
+    lim = cfg.limits
+    return (
+        f"On this server, per student (the admins may give you other limits): "
+        f"{lim.vms} VMs, {lim.vcpus} vCPUs, {lim.memory_mib} MiB of memory and "
+        f"{lim.disk_gib} GiB of disk in all.\n"
+    )
+
+
+def parser(cfg: config.Config | None = None) -> Usage:
+    """The command line; with ``cfg`` (this server's configuration) --help
+    shows its defaults and limits, without it the built-in defaults."""
+    values = cfg or config.Config()
+    epilog = EPILOG + (limits_note(cfg) if cfg else "")
     p = Usage(
         prog="ie-virsh",
         description="VMs for students on the system libvirt: every VM is yours alone.",
-        epilog=EPILOG,
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"ie-virsh {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Usage)
 
     def cmd(name: str, help_text: str, fmt: bool = False) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help_text, description=help_text, epilog=EPILOG)
+        c = sub.add_parser(name, help=help_text, description=help_text, epilog=epilog)
         if fmt:
             c.add_argument("--format", choices=["table", "json"], default="table")
         return c
@@ -78,11 +91,11 @@ def parser() -> Usage:
     d.add_argument("name", nargs="?", help="the VM's name (completed with your user name)")
     d.add_argument("--template", required=True, help="one of `ie-virsh templates`")
     d.add_argument("--xml", metavar="FILE", help="take name, vcpu and memory from this XML file")
-    d.add_argument("--vcpus", type=count, help="virtual CPUs (default 1)")
-    d.add_argument(
-        "--memory", type=memory_mib, metavar="SIZE", help="MiB, or 512M, 2G ... (default 1024)"
-    )
-    d.add_argument("--disk", type=count, metavar="GiB", help="disk size in GiB (default 10)")
+    memory_help = f"MiB, or 512M, 2G ... (default {values.default_memory_mib})"
+    d.add_argument("--vcpus", type=count, help=f"virtual CPUs (default {values.default_vcpus})")
+    d.add_argument("--memory", type=memory_mib, metavar="SIZE", help=memory_help)
+    disk_help = f"disk size in GiB (default {values.default_disk_gib})"
+    d.add_argument("--disk", type=count, metavar="GiB", help=disk_help)
     d.add_argument(
         "-gdb", "--gdb", action="store_true", help="QEMU gdbstub on a socket only you can use"
     )

@@ -13,7 +13,7 @@ import pytest
 from fakepodman import FakePodman, make_app
 
 from ie_common import userio
-from ie_common.errors import NoAddress, Refused, UsageError
+from ie_common.errors import NoAddress, Refused, SetupError, UsageError
 from ie_common.identity import Caller
 from ie_podman import cli, config, ipam, options, policy
 
@@ -208,3 +208,24 @@ def test_a_deleted_working_directory_is_a_usage_error_not_a_traceback(tmp_path):
     with pytest.raises(UsageError) as err:
         userio.in_directory("", "x")
     assert "no longer exists" in err.value.message and "cd ~" in err.value.hint
+
+
+def test_help_shows_this_servers_limits(podman, tmp_path, monkeypatch, capsys):
+    cfg = make_app(ALICE, podman, tmp_path, max_memory_mib=8192, max_cpus=4).cfg
+    monkeypatch.setattr(config, "load", lambda path: cfg)
+    assert cli.main(["run", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--ip [ADDRESS]" in out and "--gpu [all|N,...]" in out
+    assert "On this server: 2 containers and 1 images per student" in out
+    assert "--memory up to 8192 MiB, --cpus up to 4" in out and "no GPU, so no --gpu" in out
+    assert cli.main(["--help"]) == 0
+    assert "2 containers and 1 images" in capsys.readouterr().out
+
+
+def test_help_without_a_readable_configuration_shows_no_server_limits(monkeypatch, capsys):
+    def unreadable(path):
+        raise SetupError("cannot read")
+
+    monkeypatch.setattr(config, "load", unreadable)
+    assert cli.main(["run", "--help"]) == 0
+    assert "On this server" not in capsys.readouterr().out

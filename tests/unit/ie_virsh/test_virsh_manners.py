@@ -13,9 +13,9 @@ import types
 import pytest
 from fakevirt import run
 
-from ie_common.errors import UsageError
+from ie_common.errors import SetupError, UsageError
 from ie_common.identity import Caller
-from ie_virsh import backend, cli, domxml, options
+from ie_virsh import backend, cli, config, domxml, options
 
 ALICE = Caller(uid=2001, gid=2001, name="alice", home="/home/alice", groups=(2001,))
 
@@ -131,3 +131,30 @@ def test_a_deleted_working_directory_is_no_traceback(env, tmp_path, monkeypatch,
     finally:
         os.chdir(here)
     assert env["virt"].domains == {}
+
+
+def test_help_shows_this_servers_defaults_and_limits(monkeypatch, capsys):
+    cfg = config.from_dict(
+        {"default_vcpus": 2, "default_memory_mib": 768, "default_disk_gib": 12,
+         "limits": {"vms": 4, "vcpus": 6, "memory_mib": 6144, "disk_gib": 50}}
+    )  # fmt: skip
+    monkeypatch.setattr(config, "load", lambda path: cfg)
+    with pytest.raises(SystemExit) as done:
+        cli.main(["define", "--help"], environ={})
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default 2)" in text and "(default 768)" in text and "(default 12)" in text
+    assert "4 VMs, 6 vCPUs, 6144 MiB of memory and 50 GiB of disk" in text
+    assert "exit status" in text
+
+
+def test_help_without_a_readable_configuration_shows_no_server_limits(monkeypatch, capsys):
+    def unreadable(path):
+        raise SetupError("cannot read the ie-virsh config")
+
+    monkeypatch.setattr(config, "load", unreadable)
+    with pytest.raises(SystemExit):
+        cli.main(["define", "--help"], environ={})
+    assert "On this server" not in capsys.readouterr().out
+    # any other command reports the configuration
+    assert cli.main(["list"], environ={}) == 7
