@@ -8,7 +8,6 @@ owner label), builds Podman's argv itself and writes one audit line.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import time
@@ -29,7 +28,6 @@ from ie_common.identity import Caller, derived_range, from_sudo, subordinate_ran
 from ie_podman import __version__, config, ipam, naming, options, policy
 from ie_podman.admin import AdminCommands
 from ie_podman.backend import (
-    IMAGE_LABEL,
     NETWORK_LABEL,
     OWNER_LABEL,
     USER_LABEL,
@@ -37,6 +35,8 @@ from ie_podman.backend import (
     labels_of,
 )
 from ie_podman.build import BuildCommands
+from ie_podman.completion import CompletionCommands
+from ie_podman.listing import ListingCommands
 from ie_podman.registry import RegistryCommands
 from ie_podman.run import RunCommands
 from ie_podman.transfer import TransferCommands
@@ -82,7 +82,15 @@ PASSTHROUGH = frozenset({"run", "exec"})
 EXIT_PASSTHROUGH_ERROR = 125
 
 
-class App(RunCommands, BuildCommands, TransferCommands, RegistryCommands, AdminCommands):
+class App(
+    RunCommands,
+    BuildCommands,
+    TransferCommands,
+    RegistryCommands,
+    AdminCommands,
+    ListingCommands,
+    CompletionCommands,
+):
     """One caller's command; each group of commands is a mixin of its own module."""
 
     def __init__(self, caller: Caller, cfg: config.Config, podman: Podman, cwd: str) -> None:
@@ -307,104 +315,6 @@ class App(RunCommands, BuildCommands, TransferCommands, RegistryCommands, AdminC
             self.say(text)
         return EXIT_OK
 
-    def cmd_logs(self, args: list[str]) -> int:
-        parsed = policy.parse_options(args, options.LOGS, stop_at_first_positional=False)
-        if len(parsed.positionals) != 1:
-            raise UsageError("logs needs one container NAME")
-        full, _ = self.own_container(parsed.positionals[0])
-        argv = ["logs"]
-        if parsed.values.get("follow"):
-            argv.append("--follow")
-        if "tail" in parsed.values:
-            tail = str(parsed.values["tail"])
-            if not tail.isdigit():
-                raise UsageError("--tail takes a number of lines")
-            argv += ["--tail", tail]
-        return self.podman.interactive([*argv, full])
-
-    def cmd_ps(self, args: list[str]) -> int:
-        parsed = policy.parse_options(args, options.PS, stop_at_first_positional=False)
-        if parsed.positionals:
-            raise UsageError("ps takes no arguments")
-        rows = []
-        leases = self.leases.snapshot()
-        for c in self.podman.containers_of(self.caller.uid):
-            full = (c.get("Names") or [""])[0]
-            try:
-                user, name = naming.split_container_name(full)
-            except ValueError:
-                continue
-            if user != self.caller.name:
-                continue
-            if not parsed.values.get("all") and c.get("State") != "running":
-                continue
-            rows.append(
-                {
-                    "name": name,
-                    "image": (c.get("Labels") or {}).get(IMAGE_LABEL)
-                    or naming.display_image(self.caller.name, c.get("Image", "")),
-                    "state": c.get("State", ""),
-                    "status": c.get("Status", ""),
-                    "ip": ",".join(ipam.addresses_of(leases, full)),
-                    "id": c.get("Id", "")[:12],
-                }
-            )
-        self.table(parsed, rows, ["name", "image", "state", "ip", "id"])
-        return EXIT_OK
-
-    def cmd_images(self, args: list[str]) -> int:
-        parsed = policy.parse_options(args, options.FORMAT_ONLY, stop_at_first_positional=False)
-        if parsed.positionals:
-            raise UsageError("images takes no arguments")
-        prefix = naming.owned_image_prefix(self.caller.name)
-        rows = []
-        for img in self.podman.images_of(self.caller.uid):
-            for ref in img.get("Names") or []:
-                if ref.startswith(prefix):
-                    rows.append(
-                        {
-                            "image": ref[len(prefix) :],
-                            "id": img.get("Id", "")[:12],
-                            "size": img.get("Size", 0),
-                            "created": img.get("CreatedAt", ""),
-                        }
-                    )
-        self.table(parsed, rows, ["image", "id", "size"])
-        return EXIT_OK
-
-    def cmd_info(self, args: list[str]) -> int:
-        parsed = policy.parse_options(args, options.FORMAT_ONLY, stop_at_first_positional=False)
-        if len(parsed.positionals) != 1:
-            raise UsageError("info needs one container NAME")
-        full, data = self.own_container(parsed.positionals[0])
-        state = data.get("State") or {}
-        networks = (data.get("NetworkSettings") or {}).get("Networks") or {}
-        info = {
-            "name": parsed.positionals[0],
-            "podman_name": full,
-            "id": data.get("Id", ""),
-            "image": labels_of(data).get(IMAGE_LABEL)
-            or naming.display_image(self.caller.name, data.get("ImageName", "")),
-            "state": state.get("Status", ""),
-            "started": state.get("StartedAt", ""),
-            "finished": state.get("FinishedAt", ""),
-            "exit_code": state.get("ExitCode"),
-            "addresses": {n: v.get("IPAddress", "") for n, v in networks.items()},
-            "mounts": [
-                f"{m.get('Source')}:{m.get('Destination')}" for m in data.get("Mounts") or []
-            ],
-            "command": (data.get("Config") or {}).get("Cmd"),
-            "labels": labels_of(data),
-        }
-        if parsed.values.get("format") == "json":
-            self.say(json.dumps(info, indent=2))
-        else:
-            for key, value in info.items():
-                self.say(f"{key + ':':<12} {value}")
-        return EXIT_OK
-
-    # -- helpers -----------------------------------------------------------
-
     def need_names(self, parsed: policy.Parsed, command: str) -> list[str]:
         if not parsed.positionals:
             raise UsageError(f"{command} needs at least one container NAME")
@@ -442,6 +352,8 @@ COMMANDS: dict[str, tuple[Callable[[App, list[str]], int], tuple[policy.Option, 
     "sif": (App.cmd_sif, options.SIF, "sif [--force] IMAGE [OUTPUT.sif]"),
     "start": (App.cmd_start, options.NAMES_ONLY, "start NAME [NAME ...]"),
     "stop": (App.cmd_stop, options.STOP, "stop [--time SECONDS] NAME [NAME ...]"),
+    # For the bash completion (not in --help): the caller's own names.
+    "__complete": (App.cmd_complete, options.NAMES_ONLY, "__complete containers|running|images"),
     "admin": (
         App.cmd_admin,
         options.ADMIN,

@@ -349,6 +349,17 @@ class App(GdbstubCommands):
         self.table(a, info["interfaces"], ["type", "source", "model", "mac"])
         return EXIT_OK
 
+    def cmd___complete(self, a: argparse.Namespace) -> int:
+        """The caller's VM names (all, or running ones) or the templates, one
+        per line, for the bash completion; never another student's."""
+        if a.kind == "templates":
+            names = self.templates()
+        else:
+            names = sorted(d["short"] for d in self.mine() if a.kind == "vms" or d["active"])
+        if names:
+            print("\n".join(names))
+        return EXIT_OK
+
     def cmd_templates(self, a: argparse.Namespace) -> int:
         self.table(a, [{"template": t} for t in self.templates()], ["template"])
         return EXIT_OK

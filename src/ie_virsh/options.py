@@ -79,7 +79,7 @@ def parser(cfg: config.Config | None = None) -> Usage:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"ie-virsh {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=Usage)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Usage, metavar="COMMAND")
 
     def cmd(name: str, help_text: str, fmt: bool = False) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help_text, description=help_text, epilog=epilog)
@@ -115,4 +115,7 @@ def parser(cfg: config.Config | None = None) -> Usage:
     cmd("list", "list your VMs", fmt=True).add_argument("--all", action="store_true")
     cmd("domiflist", "show a VM's interfaces (MAC addresses)", fmt=True).add_argument("name")
     cmd("templates", "list the templates define --template accepts", fmt=True)
+    # For the bash completion, not shown in --help: the caller's own names.
+    complete = sub.add_parser("__complete")  # (no help=: argparse then does not list it)
+    complete.add_argument("kind", choices=["vms", "running", "templates"])
     return p

@@ -86,6 +86,21 @@ def test_each_student_lists_only_their_own_containers():
     assert info["podman_name"] == "alice_web"
 
 
+COMPLETE = (
+    "source /usr/share/bash-completion/completions/ie-podman; "
+    "COMP_WORDS=(ie-podman {verb} ''); COMP_CWORD=2; _ie_podman; "
+    'printf "%s\\n" "${{COMPREPLY[@]}}"'
+)
+
+
+def test_bash_completion_offers_each_student_their_own_names_only():
+    """The installed completion, through the real sudo rule, as each student."""
+    assert ok(as_user("alice", COMPLETE.format(verb="exec"))).split() == ["web"]
+    assert ok(as_user("alice", COMPLETE.format(verb="rmi"))).split() == ["web:latest"]
+    bob = ok(as_user("bob", COMPLETE.format(verb="rm"))).split()
+    assert "web" not in bob and "web:latest" not in ok(as_user("bob", COMPLETE.format(verb="rmi")))
+
+
 @pytest.mark.parametrize(
     "command",
     [

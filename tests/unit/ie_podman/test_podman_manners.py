@@ -229,3 +229,29 @@ def test_help_without_a_readable_configuration_shows_no_server_limits(monkeypatc
     monkeypatch.setattr(config, "load", unreadable)
     assert cli.main(["run", "--help"]) == 0
     assert "On this server" not in capsys.readouterr().out
+
+
+def test_ie_podman_completes_the_callers_own_names_only(tmp_path, capsys):
+    podman = FakePodman()
+    podman.add_image("img")  # public: not the student's to complete
+    podman.add_image("localhost/alice/web:latest", uid=1001)
+    podman.add_image("localhost/bob/secret:latest", uid=1002)
+    alice, bob = make_app(ALICE, podman, tmp_path), make_app(BOB, podman, tmp_path)
+    alice.cmd_run(["-d", "--name", "up", "img"])
+    alice.cmd_run(["--name", "ended", "img"])
+    podman.containers["alice_ended"]["State"] = {"Status": "exited", "Running": False}
+    bob.cmd_run(["-d", "--name", "bobs", "img"])
+    capsys.readouterr()
+    listed = {}
+    for kind in ("containers", "running", "images"):
+        assert alice.cmd_complete([kind]) == 0
+        listed[kind] = capsys.readouterr().out.split()
+    assert listed == {
+        "containers": ["ended", "up"],
+        "running": ["up"],
+        "images": ["web:latest"],
+    }
+    bob.cmd_complete(["containers"])
+    assert capsys.readouterr().out.split() == ["bobs"]
+    with pytest.raises(UsageError):
+        alice.cmd_complete(["secrets"])

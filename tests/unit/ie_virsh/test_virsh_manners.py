@@ -18,6 +18,7 @@ from ie_common.identity import Caller
 from ie_virsh import backend, cli, config, domxml, options
 
 ALICE = Caller(uid=2001, gid=2001, name="alice", home="/home/alice", groups=(2001,))
+BOB = Caller(uid=2002, gid=2002, name="bob", home="/home/bob", groups=(2002,))
 
 
 @pytest.mark.parametrize(
@@ -158,3 +159,17 @@ def test_help_without_a_readable_configuration_shows_no_server_limits(monkeypatc
     assert "On this server" not in capsys.readouterr().out
     # any other command reports the configuration
     assert cli.main(["list"], environ={}) == 7
+
+
+def test_ie_virsh_completes_the_callers_own_names_only(env, capsys):
+    run(env, ALICE, ["define", "a1", "--template", "tiny"])
+    run(env, ALICE, ["define", "a2", "--template", "tiny"])
+    run(env, ALICE, ["start", "a2"])
+    run(env, BOB, ["define", "b1", "--template", "tiny"])
+    capsys.readouterr()
+    for kind, names in (("vms", ["a1", "a2"]), ("running", ["a2"]), ("templates", None)):
+        run(env, ALICE, ["__complete", kind])
+        out = capsys.readouterr().out.split()
+        assert out == (names or ["debian-13", "tiny"])
+    run(env, BOB, ["__complete", "vms"])
+    assert capsys.readouterr().out.split() == ["b1"]
