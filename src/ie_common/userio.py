@@ -273,6 +273,26 @@ def extract_safely(stream: BinaryIO, dest: str, rename_to: str | None = None) ->
             tar.extract(member, dest, filter="data")
 
 
+def merge_into(staging: str, dest: str) -> None:
+    """Move what ``staging`` holds into ``dest`` (as ``cp`` would have written
+    it: into existing directories, over existing files), then remove
+    ``staging``. Run as the caller, on the caller's own files."""
+    for name in os.listdir(staging):
+        src, dst = os.path.join(staging, name), os.path.join(dest, name)
+        if (
+            os.path.isdir(src)
+            and not os.path.islink(src)
+            and os.path.isdir(dst)
+            and not os.path.islink(dst)
+        ):
+            merge_into(src, dst)
+        else:
+            if os.path.isdir(dst) and not os.path.islink(dst):
+                raise UsageError(f"{dst} is a directory; the copy has a file of that name")
+            os.replace(src, dst)
+    os.rmdir(staging)
+
+
 def open_dir_nofollow(path: str, root_fd: int | None = None) -> int:
     """An ``O_PATH`` descriptor of the directory ``path``, walked one component
     at a time without following any link (relative to ``root_fd`` if given).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -17,6 +18,19 @@ NETWORK_LABEL = "ie.network"
 IMAGE_LABEL = "ie.image"  # the image as the student named it (Podman is given its ID)
 
 CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+
+
+# Podman's warnings (logrus: `time="..." level=warning msg="..."`, or
+# `WARN[0000] ...`), for example about cgroups v1: not why it failed.
+WARNING_RE = re.compile(r'(?:time="[^"]*" )?level=(?:warning|info|debug)\b.*|WARN\[\d+\].*')
+
+
+def failure(args: list[str], returncode: int, stderr: bytes) -> ToolFailed:
+    """Podman's error, without its warnings (all of it if nothing else is left)."""
+    lines = stderr.decode(errors="replace").strip().splitlines()
+    errors = [line for line in lines if not WARNING_RE.fullmatch(line.strip())]
+    message = "\n".join(errors or lines).strip()
+    return ToolFailed(message or f"podman {args[0]} failed ({returncode})")
 
 
 class Podman:
@@ -44,8 +58,7 @@ class Podman:
             check=False,
         )
         if check and result.returncode != 0:
-            message = (result.stderr or b"").decode(errors="replace").strip()
-            raise ToolFailed(message or f"podman {args[0]} failed ({result.returncode})")
+            raise failure(args, result.returncode, result.stderr or b"")
         return result
 
     def stream_in(self, args: list[str], source: BinaryIO) -> None:
@@ -62,9 +75,9 @@ class Podman:
             except BaseException:
                 proc.kill()
                 raise
-            message = proc.stderr.read(64 * 1024).decode(errors="replace").strip()
+            stderr = proc.stderr.read(64 * 1024)
         if proc.returncode != 0:
-            raise ToolFailed(message or f"podman {args[0]} failed ({proc.returncode})")
+            raise failure(args, proc.returncode, stderr)
 
     @contextlib.contextmanager
     def stream_out(self, args: list[str]) -> Iterator[BinaryIO]:
@@ -82,9 +95,9 @@ class Podman:
             if proc.stdout.read(1):  # the reader had what it needed: end Podman
                 proc.kill()
                 return
-            message = proc.stderr.read(64 * 1024).decode(errors="replace").strip()
+            stderr = proc.stderr.read(64 * 1024)
         if proc.returncode != 0:
-            raise ToolFailed(message or f"podman {args[0]} failed ({proc.returncode})")
+            raise failure(args, proc.returncode, stderr)
 
     def interactive(self, args: list[str]) -> int:
         """Run with the caller's terminal (run -it, exec -it, logs -f)."""

@@ -52,20 +52,32 @@ class TransferCommands:
             name, inside = src_ctr
             full, _ = self.own_container(name)
             local = userio.in_directory(self.cwd, dest)
+            into = local if os.path.isdir(local) else os.path.dirname(local) or "."
+            rename = None if os.path.isdir(local) else os.path.basename(local)
+            # Unpacked into a directory of the student's beside the target, and
+            # moved into place only once Podman and the size cap said the copy
+            # is whole: a failed copy leaves nothing behind (issue 25).
+            staging = os.path.join(into, f".ie-podman-cp-{os.urandom(4).hex()}")
 
             def write(pipe: BinaryIO) -> None:
-                if os.path.isdir(local):
-                    userio.extract_safely(pipe, local)
-                else:
-                    base = os.path.basename(local)
-                    userio.extract_safely(pipe, os.path.dirname(local) or ".", rename_to=base)
+                os.mkdir(staging, 0o700)
+                userio.extract_safely(pipe, staging, rename_to=rename)
 
-            with (
-                self.podman.stream_out(["cp", f"{full}:{inside}", "-"]) as out,
-                userio.piped_as_user(self.caller, write, child_reads=True) as sink,
-            ):
-                capped = userio.Capped(out, self.upload_limit(), f"{name}:{inside}")
-                userio.copy_stream(io.BufferedReader(capped, userio.CHUNK), sink)
+            try:
+                with (
+                    self.podman.stream_out(["cp", f"{full}:{inside}", "-"]) as out,
+                    userio.piped_as_user(self.caller, write, child_reads=True) as sink,
+                ):
+                    capped = userio.Capped(out, self.upload_limit(), f"{name}:{inside}")
+                    userio.copy_stream(io.BufferedReader(capped, userio.CHUNK), sink)
+            except BaseException:
+                userio.as_user(self.caller, lambda: shutil.rmtree(staging, ignore_errors=True))
+                raise
+            try:
+                userio.as_user(self.caller, lambda: userio.merge_into(staging, into))
+            except BaseException:
+                userio.as_user(self.caller, lambda: shutil.rmtree(staging, ignore_errors=True))
+                raise
             self.audit("cp", name, "ok", f"container={full} out {inside}")
         return EXIT_OK
 

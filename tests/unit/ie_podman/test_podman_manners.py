@@ -7,13 +7,14 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import pwd
 import tarfile
 
 import pytest
 from fakepodman import FakePodman, make_app
 
 from ie_common import userio
-from ie_common.errors import NoAddress, Refused, SetupError, UsageError
+from ie_common.errors import IeError, NoAddress, Refused, SetupError, ToolFailed, UsageError
 from ie_common.identity import Caller
 from ie_podman import cli, config, ipam, options, policy
 
@@ -255,3 +256,84 @@ def test_ie_podman_completes_the_callers_own_names_only(tmp_path, capsys):
     assert capsys.readouterr().out.split() == ["bobs"]
     with pytest.raises(UsageError):
         alice.cmd_complete(["secrets"])
+
+
+@pytest.mark.parametrize(
+    ("stderr", "message"),
+    [
+        (
+            b'time="2026-11-26T10:00:00Z" level=warning msg="The cgroupv2 manager is set to '
+            b'systemd but there is no systemd user session available"\n'
+            b"Error: no such container alice_x\n",
+            "Error: no such container alice_x",
+        ),
+        (b"WARN[0000] cgroups v1 is deprecated\nError: boom\n", "Error: boom"),
+        (
+            b'time="x" level=warning msg="only a warning"\n',
+            'time="x" level=warning msg="only a warning"',
+        ),
+        (b"", "podman create failed (125)"),
+    ],
+)
+def test_podmans_warnings_are_not_part_of_the_error(stderr, message):
+    from ie_podman.backend import failure
+
+    assert failure(["create"], 125, stderr).message == message
+
+
+def _tree(files):
+    """A tar stream as ``podman cp NAME:DIR -`` writes it."""
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as tar:
+        for name, body in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    return data.getvalue()
+
+
+@pytest.fixture
+def copy_out(podman, tmp_path, monkeypatch):
+    """alice (as the test's own user) copies out of her container "box" into
+    tmp_path/dest; the fake Podman streams ``archive`` and then exits with
+    ``podman_rc``."""
+    pw = pwd.getpwuid(os.getuid())
+    me = Caller(os.getuid(), pw.pw_gid, "alice", str(tmp_path), (pw.pw_gid,))
+    app = make_app(me, podman, tmp_path / "state-dir")
+    podman.add_container("alice_box", os.getuid(), status="running")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "kept.txt").write_text("mine")
+    state = {"archive": b"", "rc": 0}
+
+    @contextlib.contextmanager
+    def stream_out(args):
+        yield io.BytesIO(state["archive"])
+        if state["rc"]:
+            raise ToolFailed(f"Error: copying failed ({state['rc']})")
+
+    monkeypatch.setattr(podman, "stream_out", stream_out, raising=False)
+    return app, dest, state
+
+
+def test_cp_out_lands_whole_and_leaves_no_staging(copy_out):
+    app, dest, state = copy_out
+    state["archive"] = _tree({"www/index.html": b"hello", "www/sub/a.txt": b"a"})
+    assert app.cmd_cp(["box:/www", str(dest)]) == 0
+    assert (dest / "www" / "index.html").read_bytes() == b"hello"
+    assert (dest / "www" / "sub" / "a.txt").read_bytes() == b"a"
+    assert sorted(p.name for p in dest.iterdir()) == ["kept.txt", "www"]
+
+
+@pytest.mark.parametrize("how", ["podman fails at the end", "the size cap is reached"])
+def test_a_failed_cp_out_leaves_nothing_behind(copy_out, monkeypatch, how):
+    app, dest, state = copy_out
+    state["archive"] = _tree({"www/index.html": b"hello" * 1000, "www/b.txt": b"b"})
+    if how == "podman fails at the end":
+        state["rc"] = 125
+    else:
+        monkeypatch.setattr(app, "upload_limit", lambda: 600)
+    with pytest.raises(IeError):
+        app.cmd_cp(["box:/www", str(dest)])
+    assert sorted(p.name for p in dest.iterdir()) == ["kept.txt"]
+    assert (dest / "kept.txt").read_text() == "mine"
