@@ -41,40 +41,30 @@ from ie_podman.registry import RegistryCommands
 from ie_podman.run import RunCommands
 from ie_podman.transfer import TransferCommands
 
-COMMANDS_HELP = """\
-usage: sudo ie-podman COMMAND [OPTIONS] ...
-
-Rootful Podman for students: every container and image is yours alone.
-
-commands:
-  build      build an image from a Containerfile: build --tag NAME[:TAG] DIR
-  cp         copy files: cp FILE NAME:PATH, or cp NAME:PATH FILE
-  exec       run a process in one of your running containers
-  images     list your images
-  info       show one of your containers' details
-  logs       show a container's log
-  ps         list your containers (--all includes stopped ones)
-  registry   push IMAGE to the department registry; search [IMAGE] lists it
-  rm         delete one of your containers
-  rmi        delete one of your images (or one of its tags)
-  run        create and start a container (--ip, --gpu, --name ...)
-  sif        convert one of your images to an Apptainer SIF in your home
-  start      start one of your containers
-  stop       stop one of your containers
-  version    print the version
-  admin      (root only) reclaim addresses, list leases
-
-Every command takes --help. --format json prints JSON for scripts.
-
-exit status: 0 done, 1 podman failed (its message is shown), 2 bad command
-line, 3 refused by ie-podman's policy, 4 no such container or image of
-yours, 5 a quota would be exceeded, 6 no free address on the department
-network, 7 not run through sudo or ie-podman is misconfigured.
-run and exec exit as podman's do: with the status of the command in the
-container, or 125 when ie-podman or podman stopped before it ran (the
-message says why), 126 when the command cannot be run, 127 when it is not
-found.
-"""
+DESCRIPTION = "Rootful Podman for students: every container and image is yours alone."
+COMMAND_LIST = (
+    ("build", "build an image from a Containerfile: build --tag NAME[:TAG] DIR"),
+    ("cp", "copy files: cp FILE NAME:PATH, or cp NAME:PATH FILE"),
+    ("exec", "run a process in one of your running containers"),
+    ("images", "list your images"),
+    ("info", "show one of your containers' details"),
+    ("logs", "show a container's log"),
+    ("ps", "list your containers (--all includes stopped ones)"),
+    ("registry", "push IMAGE to the department registry; search [IMAGE] lists it"),
+    ("rm", "delete one of your containers"),
+    ("rmi", "delete one of your images (or one of its tags)"),
+    ("run", "create and start a container (--ip, --gpu, --name ...)"),
+    ("sif", "convert one of your images to an Apptainer SIF in your home"),
+    ("start", "start one of your containers"),
+    ("stop", "stop one of your containers"),
+    ("version", "print the version"),
+    ("admin", "(root only) reclaim addresses, list leases"),
+)
+EXIT_HELP = (
+    "run and exec exit as podman's do: with the status of the command in the "
+    "container, or 125 when ie-podman or podman stopped before it ran (the "
+    "message says why), 126 when the command cannot be run, 127 when it is not found."
+)
 
 # run and exec pass the container's status through, so their own errors use
 # Podman's 125 instead of 1-7 (podman-run(1), "Exit Status").
@@ -362,6 +352,47 @@ COMMANDS: dict[str, tuple[Callable[[App, list[str]], int], tuple[policy.Option, 
 }
 
 
+def exit_help() -> str:
+    from ie_common import helptext
+
+    no_address = {6: "no free address on the department network"}
+    statuses = helptext.exit_statuses("ie-podman", "podman", "container or image", no_address)
+    return f"{statuses} {EXIT_HELP}"
+
+
+def top_help(cfg: config.Config | None) -> str:
+    """ie-podman --help (ie_common.helptext: the layout ie-virsh's help shares)."""
+    from ie_common import helptext
+
+    return helptext.page(
+        "sudo ie-podman COMMAND [OPTIONS] ...",
+        DESCRIPTION,
+        [helptext.table("commands", COMMAND_LIST)],
+        [
+            "Every command takes --help. --format json prints JSON for scripts.",
+            exit_help(),
+            server_note(cfg),
+        ],
+    )
+
+
+def command_help(command: str, cfg: config.Config | None) -> str:
+    from ie_common import helptext
+
+    _, opts, usage = COMMANDS[command]
+    return helptext.page(
+        f"sudo ie-podman {usage}",
+        dict(COMMAND_LIST).get(command, ""),
+        [helptext.table("options (the same as podman's)", policy.option_rows(opts))],
+        [
+            "Options that reach host privileges are refused with the reason "
+            f"(exit status {125 if command in PASSTHROUGH else 3}).",
+            exit_help(),
+            server_note(cfg),
+        ],
+    )
+
+
 def server_note(cfg: config.Config | None) -> str:
     """This server's limits, from its configuration, for --help (nothing
     where the configuration cannot be read: built-in values would mislead)."""
@@ -401,8 +432,7 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     args = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if environ is None else environ)
     if not args or args[0] in ("--help", "help"):
-        print(COMMANDS_HELP, end="")
-        print(server_note(readable_config()), end="")
+        print(top_help(readable_config()), end="")
         return EXIT_OK if args else 2
     command, rest = args[0], args[1:]
     if command in ("version", "--version"):
@@ -411,10 +441,9 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     if command not in COMMANDS:
         print(f"ie-podman: error: unknown command {command!r}; see --help", file=sys.stderr)
         return 2
-    handler, options, usage = COMMANDS[command]
+    handler = COMMANDS[command][0]
     if wants_help(rest if command not in ("registry", "admin") else rest[1:]):
-        print(f"usage: sudo ie-podman {usage}\n\n{policy.option_help(options)}")
-        print(server_note(readable_config()), end="")
+        print(command_help(command, readable_config()), end="")
         return EXIT_OK
     app = None
     try:

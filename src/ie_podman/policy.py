@@ -424,13 +424,12 @@ def split_volume(spec: str) -> tuple[str, str, str]:
     return parts[0], parts[1], mode
 
 
-def option_help(options: tuple[Option, ...]) -> str:
-    lines = ["options (the same as podman's):"]
+def option_rows(options: tuple[Option, ...]) -> list[tuple[str, str]]:
+    """(names, help) of each option, for the help table (ie_common.helptext)."""
+    rows = []
     for opt in options:
         names = ", ".join(reversed(opt.names))
         if opt.takes_value or opt.optional_value is not None:
             names += f" {opt.metavar}"
-        lines.append(f"  {names:<28} {opt.help}")
-    lines.append("")
-    lines.append("Options that reach host privileges are refused (exit status 3).")
-    return "\n".join(lines)
+        rows.append((names, opt.help))
+    return rows

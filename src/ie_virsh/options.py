@@ -8,12 +8,13 @@ import re
 from ie_common.errors import UsageError
 from ie_virsh import __version__, config
 
-EPILOG = """\
-exit status: 0 done, 1 libvirt or qemu-img failed (its message is shown),
-2 bad command line, 3 refused by ie-virsh's rules, 4 no such domain or
-template of yours, 5 a limit would be exceeded, 7 not run through sudo or
-ie-virsh is misconfigured.
-"""
+DESCRIPTION = "VMs for students on the system libvirt: every VM is yours alone."
+
+
+def exit_help() -> str:
+    from ie_common import helptext
+
+    return helptext.exit_statuses("ie-virsh", "libvirt or qemu-img", "VM or template", {})
 
 
 # virsh's scaled integers (virsh(1), "memory"): the unit's factor in bytes.
@@ -52,10 +53,43 @@ def memory_mib(text: str) -> int:
 
 
 class Usage(argparse.ArgumentParser):
-    """argparse that reports bad command lines as UsageError (exit status 2)."""
+    """argparse that reports bad command lines as UsageError (exit status 2),
+    with its help in the layout ie-podman's shares (ie_common.helptext)."""
+
+    server_note = ""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message, f"see {self.prog} --help")
+
+    def format_help(self) -> str:
+        from ie_common import helptext
+
+        notes = [exit_help(), self.server_note]
+        if self._subparsers is not None:  # ie-virsh itself: its commands
+            (commands,) = self._subparsers._group_actions
+            rows = [(a.dest, a.help or "") for a in commands._get_subactions()]
+            return helptext.page(
+                "sudo ie-virsh COMMAND [OPTIONS] ...",
+                self.description or "",
+                [helptext.table("commands", rows)],
+                ["Every command takes --help. --format json prints JSON for scripts.", *notes],
+            )
+        words, rows = [], []
+        for action in self._actions:
+            name = action.dest.upper()
+            if not action.option_strings:
+                words.append(f"[{name}]" if action.nargs == "?" else name)
+                continue
+            value = "" if action.nargs == 0 else f" {action.metavar or name}"
+            if action.choices and action.nargs != 0:
+                value = f" {'|'.join(action.choices)}"
+            if action.required:
+                words.append(f"{action.option_strings[-1]}{value}")
+            text = "show this help" if isinstance(action, argparse._HelpAction) else action.help
+            rows.append((", ".join(action.option_strings) + value, text or ""))
+        usage = " ".join([f"sudo {self.prog}", *words, "[OPTIONS]"])
+        sections = [helptext.table("options", rows)]
+        return helptext.page(usage, self.description or "", sections, notes)
 
 
 def limits_note(cfg: config.Config) -> str:
@@ -71,20 +105,17 @@ def parser(cfg: config.Config | None = None) -> Usage:
     """The command line; with ``cfg`` (this server's configuration) --help
     shows its defaults and limits, without it the built-in defaults."""
     values = cfg or config.Config()
-    epilog = EPILOG + (limits_note(cfg) if cfg else "")
-    p = Usage(
-        prog="ie-virsh",
-        description="VMs for students on the system libvirt: every VM is yours alone.",
-        epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    Usage.server_note = limits_note(cfg) if cfg else ""
+    p = Usage(prog="ie-virsh", description=DESCRIPTION)
     p.add_argument("--version", action="version", version=f"ie-virsh {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Usage, metavar="COMMAND")
 
     def cmd(name: str, help_text: str, fmt: bool = False) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help_text, description=help_text, epilog=epilog)
+        c = sub.add_parser(name, help=help_text, description=help_text)
         if fmt:
-            c.add_argument("--format", choices=["table", "json"], default="table")
+            c.add_argument(
+                "--format", choices=["table", "json"], default="table", help="json for scripts"
+            )
         return c
 
     d = cmd("define", "create a VM from an admin template (copy-on-write disk)")
@@ -92,7 +123,8 @@ def parser(cfg: config.Config | None = None) -> Usage:
     d.add_argument("--template", required=True, help="one of `ie-virsh templates`")
     d.add_argument("--xml", metavar="FILE", help="take name, vcpu and memory from this XML file")
     memory_help = f"MiB, or 512M, 2G ... (default {values.default_memory_mib})"
-    d.add_argument("--vcpus", type=count, help=f"virtual CPUs (default {values.default_vcpus})")
+    vcpus_help = f"virtual CPUs (default {values.default_vcpus})"
+    d.add_argument("--vcpus", type=count, metavar="N", help=vcpus_help)
     d.add_argument("--memory", type=memory_mib, metavar="SIZE", help=memory_help)
     disk_help = f"disk size in GiB (default {values.default_disk_gib})"
     d.add_argument("--disk", type=count, metavar="GiB", help=disk_help)
@@ -110,9 +142,11 @@ def parser(cfg: config.Config | None = None) -> Usage:
         cmd(name, text).add_argument("name")
     e = cmd("edit", "change a VM's vCPUs and memory (disk growth: ask the admins)")
     e.add_argument("name")
-    e.add_argument("--vcpus", type=count)
-    e.add_argument("--memory", type=memory_mib, metavar="SIZE")
-    cmd("list", "list your VMs", fmt=True).add_argument("--all", action="store_true")
+    e.add_argument("--vcpus", type=count, metavar="N", help="virtual CPUs from the next start")
+    e.add_argument("--memory", type=memory_mib, metavar="SIZE", help="MiB, or 512M, 2G ...")
+    cmd("list", "list your VMs", fmt=True).add_argument(
+        "--all", action="store_true", help="include VMs that are shut off"
+    )
     cmd("domiflist", "show a VM's interfaces (MAC addresses)", fmt=True).add_argument("name")
     cmd("templates", "list the templates define --template accepts", fmt=True)
     # For the bash completion, not shown in --help: the caller's own names.
