@@ -237,7 +237,7 @@ def resolve_in_home(caller: Caller, path: str, cwd: str) -> str:
             raise UsageError(f"{path} does not exist")
         _check_inside(real, home)
         if not os.access(real, os.R_OK | os.X_OK if os.path.isdir(real) else os.R_OK):
-            raise Refused(f"you cannot read {path}")
+            raise Refused(f"you cannot read {path}", f"give yourself read access: chmod u+r {path}")
         out.write(real.encode())
 
     return output_as_user(caller, resolve).decode()
@@ -304,7 +304,7 @@ def open_dir_nofollow(path: str, root_fd: int | None = None) -> int:
     flags = os.O_PATH | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
     parts = [p for p in PurePosixPath(path).parts if p not in ("/", ".")]
     if ".." in parts:
-        raise Refused(f"{path}: '..' is not allowed here")
+        raise Refused(f"{path}: '..' is not allowed here", "give the path without '..'")
     fd = os.open("/", flags) if root_fd is None else os.dup(root_fd)
     try:
         for part in parts:

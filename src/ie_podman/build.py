@@ -38,7 +38,10 @@ class BuildCommands:
         containerfile = str(v.get("file", "Containerfile"))
         cf = PurePosixPath(containerfile)
         if cf.is_absolute() or ".." in cf.parts:
-            raise Refused("--file must name a file inside the build context")
+            raise Refused(
+                "--file must name a file inside the build context",
+                "give its path relative to DIR, e.g. --file Containerfile.dev",
+            )
         context = parsed.positionals[0]
         import tempfile  # here: it costs every command 8 ms to load (random, hashlib)
 
@@ -121,7 +124,13 @@ class BuildCommands:
                 self.resolve_image(src, "never")
         for network in recipe.flag_values(ins.flags, "network"):
             if network.lower() not in ("default", "none"):
-                raise Refused(f"line {ins.start_line}: RUN --network={network} is not allowed")
+                raise Refused(
+                    f"line {ins.start_line}: RUN --network={network} is not allowed",
+                    "leave --network out: RUN steps have the default network",
+                )
         if recipe.flag_values(ins.flags, "security"):
-            raise Refused(f"line {ins.start_line}: RUN --security is not allowed")
+            raise Refused(
+                f"line {ins.start_line}: RUN --security is not allowed",
+                "leave it out: RUN steps run without extra privileges",
+            )
         return None

@@ -412,6 +412,16 @@ def server_note(cfg: config.Config | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def hint_for(exc: IeError, command: str) -> str:
+    """The error's own hint, or where the command's right form is shown: every
+    refusal says what to do instead (issue 25)."""
+    if exc.hint:
+        return exc.hint
+    if isinstance(exc, UsageError | Refused):
+        return f"sudo ie-podman {command} --help shows what it takes"
+    return "sudo ie-podman --help lists the commands and the exit statuses"
+
+
 def readable_config() -> config.Config | None:
     try:
         return config.load(config.DEFAULT_PATH)
@@ -455,6 +465,5 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
         if app is not None:
             app.audit(command, " ".join(rest)[:200], type(exc).__name__, exc.message)
         print(f"ie-podman: error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"ie-podman: hint: {exc.hint}", file=sys.stderr)
+        print(f"ie-podman: hint: {hint_for(exc, command)}", file=sys.stderr)
         return EXIT_PASSTHROUGH_ERROR if command in PASSTHROUGH else exc.exit_status

@@ -350,7 +350,8 @@ def check_labels(values: list[str]) -> list[str]:
         if value.lower().startswith(RESERVED_LABEL_PREFIXES):
             raise Refused(
                 f"--label {value.split('=', 1)[0]}: labels starting with "
-                f"{', '.join(RESERVED_LABEL_PREFIXES)} are set by ie-podman"
+                f"{', '.join(RESERVED_LABEL_PREFIXES)} are set by ie-podman",
+                "choose a label name without those prefixes",
             )
     return values
 

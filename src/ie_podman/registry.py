@@ -17,7 +17,10 @@ class RegistryCommands:
         if not args or args[0] not in ("push", "search"):
             raise UsageError("registry push IMAGE[:TAG], or registry search [IMAGE]")
         if not self.cfg.registry:
-            raise Refused("no department registry is configured on this host")
+            raise Refused(
+                "no department registry is configured on this host",
+                "use the registry from a general server (the student guide lists them)",
+            )
         parsed = policy.parse_options(args[1:], options.FORMAT_ONLY, stop_at_first_positional=False)
         if args[0] == "push":
             if len(parsed.positionals) != 1:

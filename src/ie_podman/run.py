@@ -40,7 +40,10 @@ class RunCommands:
                 host, inside, mode = policy.split_volume(str(spec))
                 real = userio.resolve_in_home(self.caller, host, self.cwd)
                 if ":" in real or "," in real or "\n" in real:
-                    raise Refused(f"-v {spec}: the path may not contain ':', ',' or a new line")
+                    raise Refused(
+                        f"-v {spec}: the path may not contain ':', ',' or a new line",
+                        "rename the directory, or mount a directory above it",
+                    )
                 held.append((self.hold_dir(real, mode == "rw"), inside))
                 binds.append((real, inside, mode == "rw"))
             return self.run_checked(v, parsed, image, name, full, shown, binds, held)

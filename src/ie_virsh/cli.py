@@ -185,7 +185,10 @@ class App(GdbstubCommands):
         disk: int,
     ) -> int:
         if self.virt.xml(full) is not None:
-            raise Refused(f"you already have a VM named {name!r}")
+            raise Refused(
+                f"you already have a VM named {name!r}",
+                f"choose another name, or remove it first: ie-virsh undefine {name}",
+            )
         self.check_limits(vcpus, memory, disk)
         base_gib = backend.virtual_size_gib(self.cfg.qemu_img, template)
         if disk < base_gib:
@@ -272,7 +275,10 @@ class App(GdbstubCommands):
         socket = info["gdb_socket"]
         with self.locked():
             if self.virt.is_active(full):
-                raise Refused(f"{a.name} is already running")
+                raise Refused(
+                    f"{a.name} is already running",
+                    f"ie-virsh destroy {a.name} turns it off; ie-virsh console {a.name} attaches",
+                )
             # what it boots with, against everything else that is defined or running
             self.check_limits(info["vcpus"], info["memory_mib"], info["disk_gib"], replacing=full)
             if socket:
@@ -287,7 +293,7 @@ class App(GdbstubCommands):
     def cmd_destroy(self, a: argparse.Namespace) -> int:
         full, _ = self.own(a.name)
         if not self.virt.is_active(full):
-            raise Refused(f"{a.name} is not running")
+            raise Refused(f"{a.name} is not running", f"start it first: ie-virsh start {a.name}")
         self.virt.destroy(full)
         self.audit("destroy", a.name, "ok")
         print(a.name)
@@ -366,6 +372,8 @@ class App(GdbstubCommands):
 
     def cmd_console(self, a: argparse.Namespace) -> int:
         full, _ = self.own(a.name)
+        if not self.virt.is_active(full):
+            raise Refused(f"{a.name} is not running", f"start it first: ie-virsh start {a.name}")
         self.audit("console", a.name, "ok")
         os.execve(  # noqa: S606 - argv list, the admin's virsh
             self.cfg.virsh, [self.cfg.virsh, "-c", self.cfg.uri, "console", full], backend.CLEAN_ENV
@@ -420,8 +428,9 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
                 args[0] if args else "", " ".join(args[1:])[:200], type(exc).__name__, exc.message
             )
         print(f"ie-virsh: error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"ie-virsh: hint: {exc.hint}", file=sys.stderr)
+        command = args[0] if args and not args[0].startswith("-") else ""
+        where = f"sudo ie-virsh {command} --help".replace("  ", " ")
+        print(f"ie-virsh: hint: {exc.hint or where + ' shows what it takes'}", file=sys.stderr)
         return exc.exit_status
 
 

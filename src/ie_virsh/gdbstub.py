@@ -82,7 +82,10 @@ class GdbstubCommands:
     def cmd_gdb(self, a: argparse.Namespace) -> int:
         _, info = self.own(a.name)
         if not info["gdb_socket"]:
-            raise Refused(f"{a.name} was defined without -gdb")
+            raise Refused(
+                f"{a.name} was defined without -gdb",
+                "define a VM with -gdb to debug its kernel: ie-virsh define NAME --template T -gdb",
+            )
         print(f"gdbstub of {a.name}: {info['gdb_socket']}")
         print(f"connect: gdb -ex 'target remote {info['gdb_socket']}' vmlinux")
         return EXIT_OK

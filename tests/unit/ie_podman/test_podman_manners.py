@@ -338,3 +338,34 @@ def test_a_failed_cp_out_leaves_nothing_behind(copy_out, monkeypatch, how):
         app.cmd_cp(["box:/www", str(dest)])
     assert sorted(p.name for p in dest.iterdir()) == ["kept.txt"]
     assert (dest / "kept.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ps", "extra"],
+        ["logs"],
+        ["run", "--name", "--rm", "img"],
+        ["run", "-v", "/etc:/x", "img"],
+        ["rm"],
+        ["stop", "--time", "soon", "x"],
+        ["rmi"],
+        ["info", "nosuch"],
+        ["registry", "pull", "x"],
+        ["build", "--tag", "t"],
+        ["images", "--format", "yaml"],
+    ],
+)
+def test_every_refusal_ends_with_a_hint(as_alice, capsys, args):
+    status = cli.main(args)
+    assert status != 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("ie-podman: error: ")
+    assert err[-1].startswith("ie-podman: hint: ") and len(err[-1]) > len("ie-podman: hint: ") + 10
+
+
+def test_a_refusal_without_its_own_hint_points_to_the_commands_help(as_alice, capsys):
+    cli.main(["ps", "extra"])
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "ie-podman: hint: sudo ie-podman ps --help shows what it takes"
+    )

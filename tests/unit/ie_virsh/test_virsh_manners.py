@@ -173,3 +173,33 @@ def test_ie_virsh_completes_the_callers_own_names_only(env, capsys):
         assert out == (names or ["debian-13", "tiny"])
     run(env, BOB, ["__complete", "vms"])
     assert capsys.readouterr().out.split() == ["b1"]
+
+
+@pytest.fixture
+def as_alice(env, monkeypatch):
+    """ie-virsh's main as alice on the fake libvirt."""
+    monkeypatch.setattr(config, "load", lambda path: env["cfg"])
+    monkeypatch.setattr(cli, "from_sudo", lambda env_, min_uid, program: ALICE)
+    monkeypatch.setattr(backend, "Libvirt", lambda uri: env["virt"])
+    return env
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["define", "vm", "--template", "tiny", "--vcpus", "0"], "ie-virsh define --help"),
+        (["start", "nosuch"], "ie-virsh list --all"),
+        (["frobnicate"], "ie-virsh --help"),
+        (["gdb", "vm"], "define a VM with -gdb"),
+        (["console", "vm"], "ie-virsh start vm"),
+        (["define", "vm", "--template", "tiny"], "ie-virsh undefine vm"),
+    ],
+)
+def test_every_refusal_ends_with_a_hint(as_alice, capsys, args, hint):
+    if args[0] in ("console", "gdb") or args == ["define", "vm", "--template", "tiny"]:
+        run(as_alice, ALICE, ["define", "vm", "--template", "tiny"])
+        capsys.readouterr()
+    assert cli.main(args, environ={}) != 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("ie-virsh: error: ")
+    assert err[-1].startswith("ie-virsh: hint: ") and hint in err[-1], err
