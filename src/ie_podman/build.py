@@ -26,8 +26,9 @@ class BuildCommands:
         with self.user_lock("images"):
             return self.build_locked(parsed, ref)
 
-    def build_locked(self, parsed: policy.Parsed, ref: str) -> int:
-        v = parsed.values
+    def check_image_quota(self, ref: str) -> None:
+        """One more image (``ref``) is within the caller's limit; held under
+        the caller's images lock with the change it guards (build, pull)."""
         quota = self.cfg.quota_for(self.caller.name).images
         mine = self.podman.images_of(self.caller.uid)
         if ref not in {r for i in mine for r in i.get("Names") or []} and len(mine) >= quota:
@@ -35,6 +36,10 @@ class BuildCommands:
                 f"you already have {quota} images, your limit",
                 "remove one you no longer need (ie-podman rmi), or re-use a tag",
             )
+
+    def build_locked(self, parsed: policy.Parsed, ref: str) -> int:
+        v = parsed.values
+        self.check_image_quota(ref)
         containerfile = str(v.get("file", "Containerfile"))
         cf = PurePosixPath(containerfile)
         if cf.is_absolute() or ".." in cf.parts:

@@ -1,4 +1,5 @@
-"""ie-podman registry: push to and search the department registry."""
+"""ie-podman registry push/search and pull: the department registry, where
+each student's images live under their own name."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 from typing import Any
 
 from ie_common.errors import EXIT_OK, IeError, NotFound, Refused, UsageError
-from ie_podman import options, policy
+from ie_podman import naming, options, policy
+from ie_podman.backend import OWNER_LABEL, labels_of
 
 
 class RegistryCommands:
@@ -44,6 +46,43 @@ class RegistryCommands:
             data = self.registry_get("/v2/_catalog")
             rows = [{"image": r} for r in sorted(data.get("repositories") or [])]
             self.table(parsed, rows, ["image"])
+        return EXIT_OK
+
+    def cmd_pull(self, args: list[str]) -> int:
+        """Pull one of the caller's own images back from the department
+        registry (their namespace there, as ``registry push`` put it)."""
+        parsed = policy.parse_options(args, options.NAMES_ONLY, stop_at_first_positional=False)
+        if len(parsed.positionals) != 1:
+            raise UsageError("pull needs one IMAGE[:TAG] of yours in the registry")
+        if not self.cfg.registry:
+            raise Refused(
+                "no department registry is configured on this host",
+                "use the registry from a general server (the student guide lists them)",
+            )
+        ref = naming.image_ref(self.caller.name, parsed.positionals[0])
+        remote = f"{self.cfg.registry}/{ref.removeprefix('localhost/')}"
+        with self.user_lock("images"):
+            self.check_image_quota(ref)
+            result = self.podman.run(
+                ["pull", "--quiet", "--authfile", self.cfg.registry_auth_file, remote], check=False
+            )
+            if result.returncode != 0:
+                raise NotFound(
+                    f"the registry has no image {parsed.positionals[0]!r} of yours",
+                    "ie-podman registry search lists what it holds; push with ie-podman "
+                    "registry push",
+                )
+            image_id = (result.stdout or b"").decode().strip().splitlines()[-1:]
+            data = self.podman.image(image_id[0] if image_id else remote)
+            # What was pulled, not what was asked for: only an image that
+            # ie-podman built for this caller becomes theirs.
+            if data is None or labels_of(data).get(OWNER_LABEL) != str(self.caller.uid):
+                self.podman.run(["rmi", remote], check=False)
+                raise Refused(f"{remote} was not built by you with ie-podman; it was not kept")
+            self.podman.run(["tag", str(data["Id"]), ref])
+            self.podman.run(["rmi", remote], check=False)  # the name; the image stays as ref
+        self.audit("pull", parsed.positionals[0], "ok", f"{remote} -> {ref}")
+        self.say(naming.display_image(self.caller.name, ref))
         return EXIT_OK
 
     def registry_get(self, path: str) -> dict[str, Any]:

@@ -176,6 +176,25 @@ def test_another_students_objects_are_named_but_never_readable():
         iep(OWNER, "rm --force seen")
 
 
+def test_a_pushed_image_comes_back_to_its_owner_only():
+    """ie-podman pull (issue 25): the owner gets her pushed image back from the
+    department registry; another student naming it reaches his own namespace
+    there, finds nothing, and nothing of hers appears on the host."""
+    ok(iep(OWNER, "build --tag pulled rt"))
+    ok(iep(OWNER, "registry push pulled"))
+    ok(iep(OWNER, "rmi pulled"))
+    assert "pulled" not in ok(iep(OWNER, "images"))
+    assert ok(iep(OWNER, "pull pulled")).strip() == "pulled:latest"
+    images = json.loads(ok(iep(OWNER, "images --format json")))
+    assert "pulled:latest" in [i["image"] for i in images]
+    other = iep(THIRD, "pull pulled")
+    assert other.rc == 4 and "no image 'pulled' of yours" in other.stderr, other.stderr
+    assert "pulled" not in ok(iep(THIRD, "images"))
+    names = GS01.check_output("podman images --format '{{.Repository}}'").split()
+    assert [n for n in names if n.endswith("/pulled")] == [f"localhost/{OWNER}/pulled"]
+    ok(iep(OWNER, "rmi pulled"))
+
+
 def test_the_shared_places_a_student_can_write_are_only_the_usual_ones():
     """Outside their home, a student writes only where every Unix user does
     (the admin guide says what bounds each); nothing the roles or the

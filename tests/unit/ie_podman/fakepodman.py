@@ -55,6 +55,7 @@ class FakePodman:
         self.create_rc = create_rc
         self.tamper = None  # a function that changes the inspect data after create
         self.created: list[dict] = []  # every container made, even if removed since
+        self.registry: dict[str, dict] = {}  # remote reference -> image labels
 
     # -- what the wrapper's backend offers ---------------------------------
 
@@ -108,6 +109,17 @@ class FakePodman:
             self._create(argv[1:])
         elif verb == "rm":
             self.containers.pop(argv[-1], None)
+        elif verb == "pull":
+            remote = argv[-1]
+            if remote not in self.registry:
+                return Result(125, stderr=b"Error: manifest unknown")
+            image = self.add_image(remote, labels=self.registry[remote])
+            return Result(stdout=(image["Id"] + "\n").encode())
+        elif verb == "tag":
+            image = self.image(argv[1])
+            self.images[argv[2]] = {**image, "Names": [*image["Names"], argv[2]]}
+        elif verb == "rmi":
+            self.images.pop(argv[-1], None)
         elif verb == "ps" and "{{.Names}}" in argv:
             return Result(stdout="\n".join(self.containers).encode())
         elif verb == "start":

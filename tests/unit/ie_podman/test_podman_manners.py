@@ -14,7 +14,16 @@ import pytest
 from fakepodman import FakePodman, make_app
 
 from ie_common import userio
-from ie_common.errors import IeError, NoAddress, Refused, SetupError, ToolFailed, UsageError
+from ie_common.errors import (
+    IeError,
+    NoAddress,
+    NotFound,
+    QuotaExceeded,
+    Refused,
+    SetupError,
+    ToolFailed,
+    UsageError,
+)
 from ie_common.identity import Caller
 from ie_podman import cli, config, ipam, options, policy
 
@@ -369,3 +378,47 @@ def test_a_refusal_without_its_own_hint_points_to_the_commands_help(as_alice, ca
     assert capsys.readouterr().err.splitlines()[-1] == (
         "ie-podman: hint: sudo ie-podman ps --help shows what it takes"
     )
+
+
+def test_pull_brings_back_the_callers_own_image_from_their_namespace(podman, tmp_path):
+    app = make_app(ALICE, podman, tmp_path, registry="reg.example:5000")
+    podman.registry["reg.example:5000/alice/web:1"] = {"ie.owner.uid": "1001"}
+    podman.registry["reg.example:5000/bob/web:1"] = {"ie.owner.uid": "1002"}
+    assert app.cmd_pull(["web:1"]) == 0
+    assert podman.calls[0][:4] == ["pull", "--quiet", "--authfile", app.cfg.registry_auth_file]
+    assert podman.calls[0][-1] == "reg.example:5000/alice/web:1"  # her namespace, never asked
+    assert podman.images["localhost/alice/web:1"]["Labels"]["ie.owner.uid"] == "1001"
+    assert "reg.example:5000/alice/web:1" not in podman.images  # only her local name stays
+    assert [i["Names"] for i in podman.images_of(1001)] == [["localhost/alice/web:1"]]
+
+
+@pytest.mark.parametrize(
+    "text", ["bob/web:1", "reg.example:5000/bob/web:1", "../bob/web", "web@sha256:0"]
+)
+def test_pull_cannot_name_another_namespace(podman, tmp_path, text):
+    app = make_app(ALICE, podman, tmp_path, registry="reg.example:5000")
+    podman.registry["reg.example:5000/bob/web:1"] = {"ie.owner.uid": "1002"}
+    with pytest.raises(UsageError):
+        app.cmd_pull([text])
+    assert podman.calls == [] and "localhost/alice/web:1" not in podman.images
+
+
+def test_pull_keeps_nothing_it_did_not_build_for_the_caller(podman, tmp_path):
+    """An image in her namespace that ie-podman did not build for her (an
+    admin's copy, another UID's labels) is inspected after the pull and dropped."""
+    app = make_app(ALICE, podman, tmp_path, registry="reg.example:5000")
+    podman.registry["reg.example:5000/alice/odd:latest"] = {"ie.owner.uid": "1002"}
+    with pytest.raises(Refused, match="not built by you"):
+        app.cmd_pull(["odd"])
+    assert not [r for r in podman.images if "odd" in r]
+
+
+def test_pull_of_a_missing_image_or_past_the_limit(podman, tmp_path):
+    app = make_app(ALICE, podman, tmp_path, registry="reg.example:5000")
+    with pytest.raises(NotFound, match="no image 'nope' of yours"):
+        app.cmd_pull(["nope"])
+    podman.add_image("localhost/alice/have:latest", uid=1001)  # her limit is 1 image
+    podman.registry["reg.example:5000/alice/web:latest"] = {"ie.owner.uid": "1001"}
+    with pytest.raises(QuotaExceeded):
+        app.cmd_pull(["web"])
+    assert not [c for c in podman.calls if c[0] == "pull" and c[-1].endswith("web:latest")]
