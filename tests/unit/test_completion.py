@@ -83,3 +83,15 @@ def test_the_script_is_valid_bash_and_binds_both_commands():
         check=True,
     ).stdout
     assert "-F _ie_podman ie-podman" in out and "-F _ie_virsh ie-virsh" in out
+
+
+def test_the_verbs_offered_are_the_wrappers_commands():
+    from ie_podman import cli as podman_cli
+    from ie_virsh import options as virsh_options
+
+    podman = {name for name, _ in podman_cli.COMMAND_LIST} - {"admin"}
+    assert set(complete("ie-podman ")) == podman
+    parser = virsh_options.parser()
+    (commands,) = parser._subparsers._group_actions
+    virsh = {a.dest for a in commands._get_subactions()}
+    assert set(complete("ie-virsh ")) == virsh

@@ -32,7 +32,7 @@ _ie_podman() {
     COMPREPLY=()
     _ie_verb
     if [[ -z $_ie_verb_name ]]; then
-        _ie_reply "build cp exec images info logs ps registry rm rmi run sif start stop version" "$cur"
+        _ie_reply "build cp exec images info logs ps pull registry rm rmi run sif start stop version" "$cur"
         return
     fi
     [[ $cur == -* ]] && return
