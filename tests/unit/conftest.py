@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 
@@ -32,3 +33,18 @@ def in_parallel() -> Callable[[Callable[[int], object], int], list[object]]:
         return results
 
     return run
+
+
+@pytest.fixture
+def in_deleted_directory(tmp_path):
+    """The test runs in a working directory that has been deleted (as a
+    student's shell can be), and is back where it was afterwards."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    here = os.getcwd()
+    os.chdir(gone)
+    gone.rmdir()
+    try:
+        yield
+    finally:
+        os.chdir(here)

@@ -204,16 +204,8 @@ def test_a_failed_build_is_status_1_whatever_podman_returned(
     assert app.cmd_build(["--tag", "t", "."]) == status
 
 
-def test_a_deleted_working_directory_is_a_usage_error_not_a_traceback(tmp_path):
-    gone = tmp_path / "gone"
-    gone.mkdir()
-    here = os.getcwd()
-    os.chdir(gone)
-    try:
-        gone.rmdir()
-        assert userio.current_directory() == ""
-    finally:
-        os.chdir(here)
+def test_a_deleted_working_directory_is_a_usage_error_not_a_traceback(in_deleted_directory):
+    assert userio.current_directory() == ""
     assert userio.in_directory("", "/home/alice/x") == "/home/alice/x"
     assert userio.in_directory("/home/alice", "x") == "/home/alice/x"
     with pytest.raises(UsageError) as err:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import types
 
@@ -118,19 +117,11 @@ def test_libvirt_prints_no_errors_of_its_own(monkeypatch):
     assert fn(None, ("Domain not found",)) is None and ctx is None
 
 
-def test_a_deleted_working_directory_is_no_traceback(env, tmp_path, monkeypatch, capsys):
-    gone = tmp_path / "gone"
-    gone.mkdir()
-    here = os.getcwd()
-    os.chdir(gone)
-    try:
-        gone.rmdir()
-        ns = cli.parser().parse_args(["define", "--xml", "vm.xml", "--template", "tiny"])
-        app = cli.App(ALICE, env["cfg"], env["virt"], cli.userio.current_directory())
-        with pytest.raises(UsageError, match="no longer exists"):
-            app.cmd_define(ns)
-    finally:
-        os.chdir(here)
+def test_a_deleted_working_directory_is_no_traceback(env, in_deleted_directory):
+    ns = cli.parser().parse_args(["define", "--xml", "vm.xml", "--template", "tiny"])
+    app = cli.App(ALICE, env["cfg"], env["virt"], cli.userio.current_directory())
+    with pytest.raises(UsageError, match="no longer exists"):
+        app.cmd_define(ns)
     assert env["virt"].domains == {}
 
 
