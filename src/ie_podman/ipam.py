@@ -12,7 +12,7 @@ import contextlib
 import ipaddress
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,37 +71,40 @@ class LeaseStore:
             raise
 
 
-def first_free(subnet: str, start: int, end: int, taken: set[str]) -> str:
-    """The lowest address of ``start..end`` inside ``subnet`` that is not taken.
-
-    The network and broadcast addresses of an IPv4 subnet are never handed
-    out, whatever the pool says.
-    """
+def _pool(subnet: str, start: int, end: int) -> tuple[Any, Callable[[Any], bool], str]:
+    """The subnet, whether an address may be handed out (inside the subnet
+    and ``start..end``; never the network or broadcast address of an IPv4
+    subnet, whatever the pool says), and the pool as text."""
     net = ipaddress.ip_network(subnet)
     reserved = {net.network_address, net.broadcast_address} if net.version == 4 else set()
+
+    def usable(addr: Any) -> bool:
+        return addr in net and addr not in reserved and start <= int(addr) <= end
+
+    return net, usable, f"{ipaddress.ip_address(start)}-{ipaddress.ip_address(end)}"
+
+
+def first_free(subnet: str, start: int, end: int, taken: set[str]) -> str:
+    """The lowest address of ``start..end`` inside ``subnet`` that is not taken."""
+    net, usable, pool = _pool(subnet, start, end)
     for value in range(start, end + 1):
         addr = ipaddress.ip_address(value)
-        if addr not in net or addr in reserved:
-            continue
-        if str(addr) not in taken:
+        if usable(addr) and str(addr) not in taken:
             return str(addr)
     raise NoAddress(
-        f"the department network has no free address ({net}, pool "
-        f"{ipaddress.ip_address(start)}-{ipaddress.ip_address(end)})",
+        f"the department network has no free address ({net}, pool {pool})",
         "remove containers you no longer need (ie-podman rm), or ask the admins",
     )
 
 
 def wanted(subnet: str, start: int, end: int, taken: set[str], text: str) -> str:
     """``text`` (``--ip ADDRESS``) when it is a free address of the pool."""
-    net = ipaddress.ip_network(subnet)
-    pool = f"{ipaddress.ip_address(start)}-{ipaddress.ip_address(end)}"
+    _, usable, pool = _pool(subnet, start, end)
     try:
         addr = ipaddress.ip_address(text)
     except ValueError:
         raise UsageError(f"--ip {text}: not an IPv4 address", f"give one of {pool}") from None
-    reserved = {net.network_address, net.broadcast_address} if net.version == 4 else set()
-    if addr not in net or addr in reserved or not start <= int(addr) <= end:
+    if not usable(addr):
         raise UsageError(
             f"--ip {text}: not an address the department network hands out",
             f"give one of {pool}, or --ip alone for a free one",

@@ -15,20 +15,30 @@ from ie_podman.backend import OWNER_LABEL, labels_of
 class RegistryCommands:
     """A mixin of App (ie_podman.cli): the registry command."""
 
-    def cmd_registry(self, args: list[str]) -> int:
-        if not args or args[0] not in ("push", "search"):
-            raise UsageError("registry push IMAGE[:TAG], or registry search [IMAGE]")
+    def registry_name(self) -> str:
+        """The department registry; refused where none is configured."""
         if not self.cfg.registry:
             raise Refused(
                 "no department registry is configured on this host",
                 "use the registry from a general server (the student guide lists them)",
             )
+        return str(self.cfg.registry)
+
+    def remote_of(self, ref: str) -> str:
+        """Where the caller's local image ``ref`` lives in the department
+        registry: their namespace there."""
+        return f"{self.registry_name()}/{ref.removeprefix('localhost/')}"
+
+    def cmd_registry(self, args: list[str]) -> int:
+        if not args or args[0] not in ("push", "search"):
+            raise UsageError("registry push IMAGE[:TAG], or registry search [IMAGE]")
+        self.registry_name()
         parsed = policy.parse_options(args[1:], options.FORMAT_ONLY, stop_at_first_positional=False)
         if args[0] == "push":
             if len(parsed.positionals) != 1:
                 raise UsageError("registry push needs one IMAGE[:TAG]")
             ref, _ = self.own_image(parsed.positionals[0])
-            remote = f"{self.cfg.registry}/{ref.removeprefix('localhost/')}"
+            remote = self.remote_of(ref)
             self.podman.run(["push", "--authfile", self.cfg.registry_auth_file, ref, remote])
             self.audit("registry push", parsed.positionals[0], "ok", remote)
             self.say(remote)
@@ -54,13 +64,9 @@ class RegistryCommands:
         parsed = policy.parse_options(args, options.NAMES_ONLY, stop_at_first_positional=False)
         if len(parsed.positionals) != 1:
             raise UsageError("pull needs one IMAGE[:TAG] of yours in the registry")
-        if not self.cfg.registry:
-            raise Refused(
-                "no department registry is configured on this host",
-                "use the registry from a general server (the student guide lists them)",
-            )
+        self.registry_name()
         ref = naming.image_ref(self.caller.name, parsed.positionals[0])
-        remote = f"{self.cfg.registry}/{ref.removeprefix('localhost/')}"
+        remote = self.remote_of(ref)
         with self.user_lock("images"):
             self.check_image_quota(ref)
             result = self.podman.run(

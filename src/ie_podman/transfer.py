@@ -70,10 +70,6 @@ class TransferCommands:
                 ):
                     capped = userio.Capped(out, self.upload_limit(), f"{name}:{inside}")
                     userio.copy_stream(io.BufferedReader(capped, userio.CHUNK), sink)
-            except BaseException:
-                userio.as_user(self.caller, lambda: shutil.rmtree(staging, ignore_errors=True))
-                raise
-            try:
                 userio.as_user(self.caller, lambda: userio.merge_into(staging, into))
             except BaseException:
                 userio.as_user(self.caller, lambda: shutil.rmtree(staging, ignore_errors=True))

@@ -290,10 +290,15 @@ class App(GdbstubCommands):
         print(a.name + (f" (gdbstub: {socket})" if socket else ""))
         return EXIT_OK
 
-    def cmd_destroy(self, a: argparse.Namespace) -> int:
-        full, _ = self.own(a.name)
+    def own_running(self, name: str) -> str:
+        """The libvirt name of the caller's VM ``name``, which must be running."""
+        full, _ = self.own(name)
         if not self.virt.is_active(full):
-            raise Refused(f"{a.name} is not running", f"start it first: ie-virsh start {a.name}")
+            raise Refused(f"{name} is not running", f"it is off; ie-virsh start {name} starts it")
+        return full
+
+    def cmd_destroy(self, a: argparse.Namespace) -> int:
+        full = self.own_running(a.name)
         self.virt.destroy(full)
         self.audit("destroy", a.name, "ok")
         print(a.name)
@@ -371,9 +376,7 @@ class App(GdbstubCommands):
         return EXIT_OK
 
     def cmd_console(self, a: argparse.Namespace) -> int:
-        full, _ = self.own(a.name)
-        if not self.virt.is_active(full):
-            raise Refused(f"{a.name} is not running", f"start it first: ie-virsh start {a.name}")
+        full = self.own_running(a.name)
         self.audit("console", a.name, "ok")
         os.execve(  # noqa: S606 - argv list, the admin's virsh
             self.cfg.virsh, [self.cfg.virsh, "-c", self.cfg.uri, "console", full], backend.CLEAN_ENV
