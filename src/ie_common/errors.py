@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
+from ie_common.i18n import _
+
 # Exit statuses (documented in each wrapper's --help and the student guide).
 EXIT_OK = 0
 EXIT_TOOL = 1  # the wrapped tool (Podman, libvirt) failed; its message is shown
@@ -50,3 +54,21 @@ class SetupError(IeError):
 
 class ToolFailed(IeError):
     exit_status = EXIT_TOOL
+
+
+def hint_for(program: str, exc: IeError, command: str) -> str:
+    """The error's own hint, or where the right form is shown: every refusal
+    says what to do instead (issue 25)."""
+    if exc.hint:
+        return exc.hint
+    if isinstance(exc, UsageError | Refused):
+        where = f"sudo {program} {command} --help" if command else f"sudo {program} --help"
+        return _("{where} shows what it takes", where=where)
+    return _("sudo {program} --help lists the commands and the exit statuses", program=program)
+
+
+def report(program: str, exc: IeError, command: str) -> None:
+    """The error and its hint on standard error, as both wrappers print them."""
+    print(_("{program}: error: {message}", program=program, message=exc.message), file=sys.stderr)
+    hint = hint_for(program, exc, command)
+    print(_("{program}: hint: {hint}", program=program, hint=hint), file=sys.stderr)

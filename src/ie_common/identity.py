@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ie_common.errors import Refused, SetupError
+from ie_common.i18n import _
 
 
 @dataclass(frozen=True)
@@ -35,20 +36,26 @@ def from_sudo(
     euid = os.geteuid() if euid is None else euid
     if euid != 0:
         raise SetupError(
-            f"{program} must run as root", f"run it through sudo: sudo {program} COMMAND ..."
+            _("{program} must run as root", program=program),
+            _("run it through sudo: sudo {program} COMMAND ...", program=program),
         )
     raw = environ.get("SUDO_UID")
     if raw is None:
         return _caller(0)
     if not raw.isdigit():
-        raise SetupError(f"SUDO_UID={raw!r} is not a user ID")
+        raise SetupError(_("SUDO_UID={raw!r} is not a user ID", raw=raw))
     uid = int(raw)
     if uid == 0:
         return _caller(0)
     if uid < min_uid:
         raise Refused(
-            f"{program} is for user accounts (UID {min_uid} and up), not UID {uid}",
-            "system accounts use podman or virsh directly",
+            _(
+                "{program} is for user accounts (UID {min_uid} and up), not UID {uid}",
+                program=program,
+                min_uid=min_uid,
+                uid=uid,
+            ),
+            _("system accounts use podman or virsh directly"),
         )
     return _caller(uid)
 
@@ -57,7 +64,9 @@ def _caller(uid: int) -> Caller:
     try:
         pw = pwd.getpwuid(uid)
     except KeyError as exc:
-        raise SetupError(f"UID {uid} has no account on this host; ask the admins") from exc
+        raise SetupError(
+            _("UID {uid} has no account on this host; ask the admins", uid=uid)
+        ) from exc
     return Caller(
         uid=uid,
         gid=pw.pw_gid,
@@ -94,11 +103,16 @@ def derived_range(uid: int, base: int, count: int, min_uid: int) -> tuple[int, i
     so could be reached from that student's containers): it gets none."""
     if uid < min_uid or uid >= base:
         raise Refused(
-            f"UID {uid} gets no subordinate IDs here (accounts need UIDs from {min_uid} "
-            f"below {base})",
-            "ask the admins",
+            _(
+                "UID {uid} gets no subordinate IDs here (accounts need UIDs from "
+                "{min_uid} below {base})",
+                uid=uid,
+                min_uid=min_uid,
+                base=base,
+            ),
+            _("ask the admins"),
         )
     start = base + (uid - min_uid) * count
     if start + count - 1 > MAX_ID:
-        raise Refused(f"the subordinate IDs of UID {uid} would pass the 32-bit ID space")
+        raise Refused(_("the subordinate IDs of UID {uid} would pass the 32-bit ID space", uid=uid))
     return start, count

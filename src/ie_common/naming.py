@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ie_common.errors import UsageError
+from ie_common.i18n import _
 
 _ESCAPES = {"-": "-d", "_": "-u", ".": "-p", "$": "-s"}
 _UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
@@ -24,8 +25,8 @@ def encode_user(user: str) -> str:
     """The user part of every name; injective, and never contains ``_``."""
     if not USER_RE.fullmatch(user) or len(user) > 32:
         raise UsageError(
-            f"the login name {user!r} cannot be used here",
-            "names must start with a lower-case letter or digit; ask the admins",
+            _("the login name {user!r} cannot be used here", user=user),
+            _("names must start with a lower-case letter or digit; ask the admins"),
         )
     return "".join(_ESCAPES.get(c, c) for c in user)
 

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from ie_common.errors import IeError, Refused, UsageError
+from ie_common.i18n import _
 from ie_common.identity import Caller
 
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -101,16 +102,16 @@ def piped_as_user(
 def _reap(caller: Caller, pid: int, report_r: int) -> None:
     with os.fdopen(report_r, "rb") as fh:
         report = fh.read().decode(errors="replace")
-    _, wait_status = os.waitpid(pid, 0)
+    _pid, wait_status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(wait_status)
     if code == 0:
         return
     if report:
-        kind, _, rest = report.partition("\n")
-        message, _, hint = rest.partition("\n")
+        kind, _sep, rest = report.partition("\n")
+        message, _sep, hint = rest.partition("\n")
         cls = {"Refused": Refused, "UsageError": UsageError}.get(kind, IeError)
         raise cls(message, hint or None)
-    raise IeError(f"a step run as {caller.name} failed (status {code})")
+    raise IeError(_("a step run as {name} failed (status {code})", name=caller.name, code=code))
 
 
 def output_as_user(caller: Caller, produce: Callable[[BinaryIO], None]) -> bytes:
@@ -135,8 +136,12 @@ class Capped(io.RawIOBase):
         self.seen += len(data)
         if self.seen > self.limit:
             raise Refused(
-                f"{self.what} is larger than {self.limit // 2**20} MiB, the limit on this server",
-                "copy less at a time, or leave large data in your home and mount it with -v",
+                _(
+                    "{what} is larger than {limit} MiB, the limit on this server",
+                    what=self.what,
+                    limit=self.limit // 2**20,
+                ),
+                _("copy less at a time, or leave large data in your home and mount it with -v"),
             )
         buffer[: len(data)] = data
         return len(data)
@@ -192,8 +197,8 @@ def _check_inside(path: str, root: str) -> None:
         PurePosixPath(path).relative_to(root)
     except ValueError as exc:
         raise Refused(
-            f"{path} is outside your home directory {root}",
-            "only directories under your own home can be used",
+            _("{path} is outside your home directory {root}", path=path, root=root),
+            _("only directories under your own home can be used"),
         ) from exc
 
 
@@ -217,8 +222,8 @@ def in_directory(cwd: str, path: str) -> str:
         return path
     if not cwd:
         raise UsageError(
-            f"{path}: the directory you are in no longer exists",
-            "cd to a directory that exists (cd ~), or give the full path",
+            _("{path}: the directory you are in no longer exists", path=path),
+            _("cd to a directory that exists (cd ~), or give the full path"),
         )
     return os.path.join(cwd, path)
 
@@ -234,10 +239,13 @@ def resolve_in_home(caller: Caller, path: str, cwd: str) -> str:
         real = os.path.realpath(in_directory(cwd, path))
         home = os.path.realpath(caller.home)
         if not os.path.exists(real):
-            raise UsageError(f"{path} does not exist")
+            raise UsageError(_("{path} does not exist", path=path))
         _check_inside(real, home)
         if not os.access(real, os.R_OK | os.X_OK if os.path.isdir(real) else os.R_OK):
-            raise Refused(f"you cannot read {path}", f"give yourself read access: chmod u+r {path}")
+            raise Refused(
+                _("you cannot read {path}", path=path),
+                _("give yourself read access: chmod u+r {path}", path=path),
+            )
         out.write(real.encode())
 
     return output_as_user(caller, resolve).decode()
@@ -288,7 +296,9 @@ def merge_into(staging: str, dest: str) -> None:
             merge_into(src, dst)
         else:
             if os.path.isdir(dst) and not os.path.islink(dst):
-                raise UsageError(f"{dst} is a directory; the copy has a file of that name")
+                raise UsageError(
+                    _("{dst} is a directory; the copy has a file of that name", dst=dst)
+                )
             os.replace(src, dst)
     os.rmdir(staging)
 
@@ -304,7 +314,9 @@ def open_dir_nofollow(path: str, root_fd: int | None = None) -> int:
     flags = os.O_PATH | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC
     parts = [p for p in PurePosixPath(path).parts if p not in ("/", ".")]
     if ".." in parts:
-        raise Refused(f"{path}: '..' is not allowed here", "give the path without '..'")
+        raise Refused(
+            _("{path}: '..' is not allowed here", path=path), _("give the path without '..'")
+        )
     fd = os.open("/", flags) if root_fd is None else os.dup(root_fd)
     try:
         for part in parts:
@@ -312,8 +324,12 @@ def open_dir_nofollow(path: str, root_fd: int | None = None) -> int:
                 nxt = os.open(part, flags, dir_fd=fd)
             except OSError as exc:
                 raise Refused(
-                    f"{path} is not a plain directory (a link, or it changed): {exc.strerror}",
-                    "give the directory itself, not a link to it",
+                    _(
+                        "{path} is not a plain directory (a link, or it changed): {strerror}",
+                        path=path,
+                        strerror=exc.strerror,
+                    ),
+                    _("give the directory itself, not a link to it"),
                 ) from exc
             os.close(fd)
             fd = nxt
@@ -330,6 +346,9 @@ def check_dir_access(caller: Caller, fd: int, path: str, write: bool) -> None:
     def probe(_out: BinaryIO) -> None:
         os.close(os.open(".", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd))
         if write and not os.access(".", os.W_OK, dir_fd=fd):
-            raise Refused(f"you cannot write to {path}", f"mount it read-only: -v {path}:PATH:ro")
+            raise Refused(
+                _("you cannot write to {path}", path=path),
+                _("mount it read-only: -v {path}:PATH:ro", path=path),
+            )
 
     output_as_user(caller, probe)

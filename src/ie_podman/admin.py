@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ie_common.errors import EXIT_OK, Refused, UsageError
+from ie_common.i18n import _
 from ie_podman import options, policy
 
 
@@ -26,9 +27,9 @@ class AdminCommands:
 
     def cmd_admin(self, args: list[str]) -> int:
         if not self.caller.is_admin:
-            raise Refused("admin commands are for root")
+            raise Refused(_("admin commands are for root"))
         if not args or args[0] not in ("reclaim", "leases"):
-            raise UsageError("admin reclaim [--older-than SECONDS] [--dry-run], or admin leases")
+            raise UsageError(_("admin reclaim [--older-than SECONDS] [--dry-run], or admin leases"))
         parsed = policy.parse_options(args[1:], options.ADMIN, stop_at_first_positional=False)
         if args[0] == "leases":
             rows = [

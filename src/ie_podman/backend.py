@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ie_common.errors import ToolFailed
+from ie_common.i18n import _
 from ie_common.userio import copy_stream
 
 OWNER_LABEL = "ie.owner.uid"
@@ -30,7 +31,9 @@ def failure(args: list[str], returncode: int, stderr: bytes) -> ToolFailed:
     lines = stderr.decode(errors="replace").strip().splitlines()
     errors = [line for line in lines if not WARNING_RE.fullmatch(line.strip())]
     message = "\n".join(errors or lines).strip()
-    return ToolFailed(message or f"podman {args[0]} failed ({returncode})")
+    return ToolFailed(
+        message or _("podman {command} failed ({status})", command=args[0], status=returncode)
+    )
 
 
 class Podman:

@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 
 from ie_common import userio
 from ie_common.errors import EXIT_OK, EXIT_TOOL, QuotaExceeded, Refused, UsageError
+from ie_common.i18n import _
 from ie_podman import naming, options, policy, recipe
 
 
@@ -19,10 +20,10 @@ class BuildCommands:
         parsed = policy.parse_options(args, options.BUILD)
         v = parsed.values
         if "tag" not in v or len(parsed.positionals) != 1:
-            raise UsageError("build needs --tag NAME[:TAG] and one context DIR")
+            raise UsageError(_("build needs --tag NAME[:TAG] and one context DIR"))
         ref = naming.image_ref(self.caller.name, str(v["tag"]))
         if "target" in v and not naming.CONTAINER_RE.fullmatch(str(v["target"])):
-            raise UsageError(f"--target {v['target']!r} is not a stage name")
+            raise UsageError(_("--target {target!r} is not a stage name", target=v["target"]))
         with self.user_lock("images"):
             return self.build_locked(parsed, ref)
 
@@ -33,8 +34,8 @@ class BuildCommands:
         mine = self.podman.images_of(self.caller.uid)
         if ref not in {r for i in mine for r in i.get("Names") or []} and len(mine) >= quota:
             raise QuotaExceeded(
-                f"you already have {quota} images, your limit",
-                "remove one you no longer need (ie-podman rmi), or re-use a tag",
+                _("you already have {quota} images, your limit", quota=quota),
+                _("remove one you no longer need (ie-podman rmi), or re-use a tag"),
             )
 
     def build_locked(self, parsed: policy.Parsed, ref: str) -> int:
@@ -44,8 +45,8 @@ class BuildCommands:
         cf = PurePosixPath(containerfile)
         if cf.is_absolute() or ".." in cf.parts:
             raise Refused(
-                "--file must name a file inside the build context",
-                "give its path relative to DIR, e.g. --file Containerfile.dev",
+                _("--file must name a file inside the build context"),
+                _("give its path relative to DIR, e.g. --file Containerfile.dev"),
             )
         context = parsed.positionals[0]
         import tempfile  # here: it costs every command 8 ms to load (random, hashlib)
@@ -56,10 +57,10 @@ class BuildCommands:
             os.mkdir(ctx, 0o700)
             try:
                 with userio.tar_from_user(self.caller, context, ".", self.cwd) as stream:
-                    capped = userio.Capped(stream, self.upload_limit(), "the build context")
+                    capped = userio.Capped(stream, self.upload_limit(), _("the build context"))
                     userio.extract_safely(io.BufferedReader(capped, userio.CHUNK), ctx)
             except (tarfile.TarError, OSError) as exc:
-                raise Refused(f"the build context cannot be used: {exc}") from exc
+                raise Refused(_("the build context cannot be used: {exc}", exc=exc)) from exc
             cf_path = os.path.join(ctx, containerfile)
             if (
                 not os.path.isfile(cf_path)
@@ -68,12 +69,20 @@ class BuildCommands:
             ):
                 containerfile, cf_path = "Dockerfile", os.path.join(ctx, "Dockerfile")
             if not os.path.isfile(cf_path) or os.path.islink(cf_path):
-                raise UsageError(f"no {containerfile} in {context}")
+                raise UsageError(
+                    _(
+                        "no {containerfile} in {context}",
+                        containerfile=containerfile,
+                        context=context,
+                    )
+                )
             with open(cf_path, encoding="utf-8", errors="strict") as fh:
                 try:
                     text = fh.read(1_000_000)
                 except UnicodeDecodeError as exc:
-                    raise UsageError(f"{containerfile} is not UTF-8 text") from exc
+                    raise UsageError(
+                        _("{containerfile} is not UTF-8 text", containerfile=containerfile)
+                    ) from exc
             self.check_containerfile(text)
             cf_path = os.path.join(tmp, "Containerfile.checked")
             with open(cf_path, "w", encoding="utf-8") as fh:
@@ -107,7 +116,9 @@ class BuildCommands:
         if ins.cmd == "FROM":
             words = ins.rest.split()
             if not words:
-                raise UsageError(f"line {ins.start_line}: FROM names no image")
+                raise UsageError(
+                    _("line {start_line}: FROM names no image", start_line=ins.start_line)
+                )
             if words[0].lower() not in stages and words[0].lower() != "scratch":
                 self.resolve_image(words[0], "never")
             if len(words) >= 3 and words[1].upper() == "AS":
@@ -121,8 +132,12 @@ class BuildCommands:
             kind = opts.get("type", "bind").lower()
             if kind not in ("bind", "tmpfs"):
                 raise Refused(
-                    f"line {ins.start_line}: RUN --mount type={kind} is not allowed",
-                    "caches, secrets and SSH agents would be shared with other users",
+                    _(
+                        "line {start_line}: RUN --mount type={kind} is not allowed",
+                        start_line=ins.start_line,
+                        kind=kind,
+                    ),
+                    _("caches, secrets and SSH agents would be shared with other users"),
                 )
             src = opts.get("from")
             if src and src.lower() not in stages:
@@ -130,12 +145,16 @@ class BuildCommands:
         for network in recipe.flag_values(ins.flags, "network"):
             if network.lower() not in ("default", "none"):
                 raise Refused(
-                    f"line {ins.start_line}: RUN --network={network} is not allowed",
-                    "leave --network out: RUN steps have the default network",
+                    _(
+                        "line {start_line}: RUN --network={network} is not allowed",
+                        start_line=ins.start_line,
+                        network=network,
+                    ),
+                    _("leave --network out: RUN steps have the default network"),
                 )
         if recipe.flag_values(ins.flags, "security"):
             raise Refused(
-                f"line {ins.start_line}: RUN --security is not allowed",
-                "leave it out: RUN steps run without extra privileges",
+                _("line {start_line}: RUN --security is not allowed", start_line=ins.start_line),
+                _("leave it out: RUN steps run without extra privileges"),
             )
         return None

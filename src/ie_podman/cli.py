@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ie_common import audit, locking, output, userio
+from ie_common import audit, errors, i18n, locking, output, userio
 from ie_common.errors import (
     EXIT_OK,
     IeError,
@@ -24,6 +24,7 @@ from ie_common.errors import (
     Refused,
     UsageError,
 )
+from ie_common.i18n import N_, _
 from ie_common.identity import Caller, derived_range, from_sudo, subordinate_range
 from ie_podman import __version__, config, ipam, naming, options, policy
 from ie_podman.admin import AdminCommands
@@ -41,27 +42,27 @@ from ie_podman.registry import RegistryCommands
 from ie_podman.run import RunCommands
 from ie_podman.transfer import TransferCommands
 
-DESCRIPTION = "Rootful Podman for students: every container and image is yours alone."
+DESCRIPTION = N_("Rootful Podman for students: every container and image is yours alone.")
 COMMAND_LIST = (
-    ("build", "build an image from a Containerfile: build --tag NAME[:TAG] DIR"),
-    ("cp", "copy files: cp FILE NAME:PATH, or cp NAME:PATH FILE"),
-    ("exec", "run a process in one of your running containers"),
-    ("images", "list your images"),
-    ("info", "show one of your containers' details"),
-    ("logs", "show a container's log"),
-    ("ps", "list your containers (--all includes stopped ones)"),
-    ("pull", "get one of your images back from the department registry"),
-    ("registry", "push IMAGE to the department registry; search [IMAGE] lists it"),
-    ("rm", "delete one of your containers"),
-    ("rmi", "delete one of your images (or one of its tags)"),
-    ("run", "create and start a container (--ip, --gpu, --name ...)"),
-    ("sif", "convert one of your images to an Apptainer SIF in your home"),
-    ("start", "start one of your containers"),
-    ("stop", "stop one of your containers"),
-    ("version", "print the version"),
-    ("admin", "(root only) reclaim addresses, list leases"),
+    ("build", N_("build an image from a Containerfile: build --tag NAME[:TAG] DIR")),
+    ("cp", N_("copy files: cp FILE NAME:PATH, or cp NAME:PATH FILE")),
+    ("exec", N_("run a process in one of your running containers")),
+    ("images", N_("list your images")),
+    ("info", N_("show one of your containers' details")),
+    ("logs", N_("show a container's log")),
+    ("ps", N_("list your containers (--all includes stopped ones)")),
+    ("pull", N_("get one of your images back from the department registry")),
+    ("registry", N_("push IMAGE to the department registry; search [IMAGE] lists it")),
+    ("rm", N_("delete one of your containers")),
+    ("rmi", N_("delete one of your images (or one of its tags)")),
+    ("run", N_("create and start a container (--ip, --gpu, --name ...)")),
+    ("sif", N_("convert one of your images to an Apptainer SIF in your home")),
+    ("start", N_("start one of your containers")),
+    ("stop", N_("stop one of your containers")),
+    ("version", N_("print the version")),
+    ("admin", N_("(root only) reclaim addresses, list leases")),
 )
-EXIT_HELP = (
+EXIT_HELP = N_(
     "run and exec exit as podman's do: with the status of the command in the "
     "container, or 125 when ie-podman or podman stopped before it ran (the "
     "message says why), 126 when the command cannot be run, 127 when it is not found."
@@ -100,7 +101,8 @@ class App(
         data = self.podman.container(full)
         if data is None or labels_of(data).get(OWNER_LABEL) != str(self.caller.uid):
             raise NotFound(
-                f"you have no container named {name!r}", "ie-podman ps --all lists yours"
+                _("you have no container named {name!r}", name=name),
+                _("ie-podman ps --all lists yours"),
             )
         return full, data
 
@@ -108,7 +110,9 @@ class App(
         ref = naming.image_ref(self.caller.name, text)
         data = self.podman.image(ref)
         if data is None or labels_of(data).get(OWNER_LABEL) != str(self.caller.uid):
-            raise NotFound(f"you have no image named {text!r}", "ie-podman images lists yours")
+            raise NotFound(
+                _("you have no image named {text!r}", text=text), _("ie-podman images lists yours")
+            )
         return ref, data
 
     def resolve_image(self, text: str, pull: str = "missing") -> tuple[str, dict[str, Any]]:
@@ -122,22 +126,28 @@ class App(
                 return str(data["Id"]), data
         if not naming.REFERENCE_RE.fullmatch(text):
             raise UsageError(
-                f"{text!r} is not an image name",
-                "give one of your images (ie-podman images) or a public image like debian:13",
+                _("{text!r} is not an image name", text=text),
+                _("give one of your images (ie-podman images) or a public image like debian:13"),
             )
         if text.startswith("localhost/") and not text.startswith(
             naming.owned_image_prefix(self.caller.name)
         ):
-            raise NotFound(f"you have no image {text!r}", "ie-podman images lists yours")
+            raise NotFound(
+                _("you have no image {text!r}", text=text), _("ie-podman images lists yours")
+            )
         data = None if pull in ("always", "newer") else self.podman.image(text)
         if data is None and pull != "never" and not text.startswith("localhost/"):
             self.podman.run(["pull", "--quiet", "--", text], check=False)
             data = self.podman.image(text)
         if data is None or not isinstance(data.get("Id"), str):
-            raise NotFound(f"there is no image {text!r} here", "ie-podman images lists yours")
+            raise NotFound(
+                _("there is no image {text!r} here", text=text), _("ie-podman images lists yours")
+            )
         owner = labels_of(data).get(OWNER_LABEL)
         if owner is not None and owner != str(self.caller.uid):
-            raise NotFound(f"you have no image {text!r}", "ie-podman images lists yours")
+            raise NotFound(
+                _("you have no image {text!r}", text=text), _("ie-podman images lists yours")
+            )
         return str(data["Id"]), data
 
     # -- confinement -------------------------------------------------------
@@ -169,8 +179,8 @@ class App(
             gids = subordinate_range(self.caller.name, self.caller.uid, "/etc/subgid")
         if uids is None or gids is None:
             raise Refused(
-                f"{self.caller.name} has no subordinate UID/GID range on this host",
-                "ask the admins (the podman role gives every student one)",
+                _("{name} has no subordinate UID/GID range on this host", name=self.caller.name),
+                _("ask the admins (the podman role gives every student one)"),
             )
         count = min(uids[1], gids[1], 65536) - 1
         return (
@@ -212,8 +222,11 @@ class App(
         quota = self.cfg.quota_for(self.caller.name).containers
         if held >= quota:
             raise QuotaExceeded(
-                f"your containers already hold {held} department addresses, your limit",
-                "remove a container you no longer need: ie-podman rm NAME",
+                _(
+                    "your containers already hold {held} department addresses, your limit",
+                    held=held,
+                ),
+                _("remove a container you no longer need: ie-podman rm NAME"),
             )
         start, end = self.cfg.pool_bounds()
         if want and want != "auto":
@@ -232,8 +245,8 @@ class App(
     def cmd_exec(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.EXEC, extra_refused=policy.PRIVILEGED_EXEC)
         if len(parsed.positionals) < 2:
-            raise UsageError("exec needs a container NAME and a COMMAND")
-        full, _ = self.own_container(parsed.positionals[0])
+            raise UsageError(_("exec needs a container NAME and a COMMAND"))
+        full, _owned = self.own_container(parsed.positionals[0])
         v = parsed.values
         argv = ["exec"]
         for flag in ("detach", "interactive", "tty"):
@@ -276,7 +289,7 @@ class App(
         if "time" in parsed.values:
             extra = ["--time", options.seconds(parsed.values["time"], "--time")]
         for name in self.need_names(parsed, "stop"):
-            full, _ = self.own_container(name)
+            full, _owned = self.own_container(name)
             self.podman.run(["stop", *extra, full])
             self.audit("stop", name, "ok")
             self.say(name)
@@ -285,7 +298,7 @@ class App(
     def cmd_rm(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.RM, stop_at_first_positional=False)
         for name in self.need_names(parsed, "rm"):
-            full, _ = self.own_container(name)
+            full, _owned = self.own_container(name)
             self.podman.run(["rm", *(["--force"] if parsed.values.get("force") else []), full])
             freed = self.release(full)
             self.audit("rm", name, "ok", f"released={','.join(freed)}")
@@ -295,7 +308,7 @@ class App(
     def cmd_rmi(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.NAMES_ONLY, stop_at_first_positional=False)
         if not parsed.positionals:
-            raise UsageError("rmi needs at least one IMAGE[:TAG] of yours")
+            raise UsageError(_("rmi needs at least one IMAGE[:TAG] of yours"))
         refs = [self.own_image(text)[0] for text in parsed.positionals]
         for text, ref in zip(parsed.positionals, refs, strict=True):
             # Podman removes only this name when the image has others, and
@@ -308,13 +321,13 @@ class App(
 
     def need_names(self, parsed: policy.Parsed, command: str) -> list[str]:
         if not parsed.positionals:
-            raise UsageError(f"{command} needs at least one container NAME")
+            raise UsageError(_("{command} needs at least one container NAME", command=command))
         return parsed.positionals
 
     def table(self, parsed: policy.Parsed, rows: list[dict[str, Any]], columns: list[str]) -> None:
         fmt = parsed.values.get("format")
         if fmt not in (None, "table", "json"):
-            raise UsageError("--format takes json or table")
+            raise UsageError(_("--format takes json or table"))
         self.say(output.render(rows, columns, str(fmt or "table")))
 
     def say(self, line: str) -> None:
@@ -357,9 +370,9 @@ COMMANDS: dict[str, tuple[Callable[[App, list[str]], int], tuple[policy.Option, 
 def exit_help() -> str:
     from ie_common import helptext
 
-    no_address = {6: "no free address on the department network"}
-    statuses = helptext.exit_statuses("ie-podman", "podman", "container or image", no_address)
-    return f"{statuses} {EXIT_HELP}"
+    no_address = {6: _("no free address on the department network")}
+    statuses = helptext.exit_statuses("ie-podman", "podman", _("container or image"), no_address)
+    return f"{statuses} {_(EXIT_HELP)}"
 
 
 def top_help(cfg: config.Config | None) -> str:
@@ -368,10 +381,10 @@ def top_help(cfg: config.Config | None) -> str:
 
     return helptext.page(
         "sudo ie-podman COMMAND [OPTIONS] ...",
-        DESCRIPTION,
-        [helptext.table("commands", COMMAND_LIST)],
+        _(DESCRIPTION),
+        [helptext.table(_("commands"), [(name, _(text)) for name, text in COMMAND_LIST])],
         [
-            "Every command takes --help. --format json prints JSON for scripts.",
+            _("Every command takes --help. --format json prints JSON for scripts."),
             exit_help(),
             server_note(cfg),
         ],
@@ -381,14 +394,17 @@ def top_help(cfg: config.Config | None) -> str:
 def command_help(command: str, cfg: config.Config | None) -> str:
     from ie_common import helptext
 
-    _, opts, usage = COMMANDS[command]
+    _handler, opts, usage = COMMANDS[command]
     return helptext.page(
         f"sudo ie-podman {usage}",
-        dict(COMMAND_LIST).get(command, ""),
-        [helptext.table("options (the same as podman's)", policy.option_rows(opts))],
+        _(dict(COMMAND_LIST).get(command, "")),
+        [helptext.table(_("options (the same as podman's)"), policy.option_rows(opts))],
         [
-            "Options that reach host privileges are refused with the reason "
-            f"(exit status {125 if command in PASSTHROUGH else 3}).",
+            _(
+                "Options that reach host privileges are refused with the reason "
+                "(exit status {status}).",
+                status=125 if command in PASSTHROUGH else 3,
+            ),
             exit_help(),
             server_note(cfg),
         ],
@@ -402,26 +418,19 @@ def server_note(cfg: config.Config | None) -> str:
         return ""
     bounds = []
     if cfg.max_memory_mib:
-        bounds.append(f"--memory up to {cfg.max_memory_mib} MiB")
+        bounds.append(_("--memory up to {mib} MiB", mib=cfg.max_memory_mib))
     if cfg.max_cpus:
-        bounds.append(f"--cpus up to {cfg.max_cpus:g}")
-    lines = [
-        f"On this server: {cfg.quota.containers} containers and {cfg.quota.images} images "
-        "per student (the admins may give you other limits)"
-        + (f"; {', '.join(bounds)}" if bounds else "")
-        + ("; --gpu is available." if cfg.gpu else "; no GPU, so no --gpu.")
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def hint_for(exc: IeError, command: str) -> str:
-    """The error's own hint, or where the command's right form is shown: every
-    refusal says what to do instead (issue 25)."""
-    if exc.hint:
-        return exc.hint
-    if isinstance(exc, UsageError | Refused):
-        return f"sudo ie-podman {command} --help shows what it takes"
-    return "sudo ie-podman --help lists the commands and the exit statuses"
+        bounds.append(_("--cpus up to {cpus:g}", cpus=cfg.max_cpus))
+    note = _(
+        "On this server: {containers} containers and {images} images per student "
+        "(the admins may give you other limits)",
+        containers=cfg.quota.containers,
+        images=cfg.quota.images,
+    )
+    if bounds:
+        note += _("; {bounds}", bounds=_(", ").join(bounds))
+    note += _("; --gpu is available.") if cfg.gpu else _("; no GPU, so no --gpu.")
+    return note + "\n"
 
 
 def readable_config() -> config.Config | None:
@@ -443,6 +452,7 @@ def wants_help(args: list[str]) -> bool:
 def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if environ is None else environ)
+    i18n.setup(env)
     if not args or args[0] in ("--help", "help"):
         print(top_help(readable_config()), end="")
         return EXIT_OK if args else 2
@@ -451,8 +461,9 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
         print(f"ie-podman {__version__}")
         return EXIT_OK
     if command not in COMMANDS:
-        print(f"ie-podman: error: unknown command {command!r}; see --help", file=sys.stderr)
-        return 2
+        unknown = UsageError(_("unknown command {command!r}", command=command))
+        errors.report("ie-podman", unknown, "")
+        return unknown.exit_status
     handler = COMMANDS[command][0]
     if wants_help(rest if command not in ("registry", "admin") else rest[1:]):
         print(command_help(command, readable_config()), end="")
@@ -466,6 +477,5 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     except IeError as exc:
         if app is not None:
             app.audit(command, " ".join(rest)[:200], type(exc).__name__, exc.message)
-        print(f"ie-podman: error: {exc.message}", file=sys.stderr)
-        print(f"ie-podman: hint: {hint_for(exc, command)}", file=sys.stderr)
+        errors.report("ie-podman", exc, command)
         return EXIT_PASSTHROUGH_ERROR if command in PASSTHROUGH else exc.exit_status

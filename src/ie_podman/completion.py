@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ie_common.errors import EXIT_OK, UsageError
+from ie_common.i18n import _
 from ie_podman import options, policy
 
 KINDS = ("containers", "running", "images")
@@ -19,7 +20,7 @@ class CompletionCommands:
     def cmd_complete(self: Any, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.NAMES_ONLY, stop_at_first_positional=False)
         if len(parsed.positionals) != 1 or parsed.positionals[0] not in KINDS:
-            raise UsageError(f"__complete takes one of {', '.join(KINDS)}")
+            raise UsageError(_("__complete takes one of {kinds}", kinds=", ".join(KINDS)))
         kind = parsed.positionals[0]
         if kind == "images":
             names = sorted({r["image"] for r in self.image_rows()})

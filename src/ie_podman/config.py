@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ie_common.errors import SetupError
+from ie_common.i18n import _
 
 DEFAULT_PATH = Path("/etc/ie/ie-podman.json")
 
@@ -68,10 +69,10 @@ class Config:
 
 def _quota(raw: Any, where: str) -> Quota:
     if not isinstance(raw, dict) or set(raw) - {"containers", "images"}:
-        raise SetupError(f"{where} must be a mapping with 'containers' and 'images'")
+        raise SetupError(_("{where} must be a mapping with 'containers' and 'images'", where=where))
     values = {k: raw[k] for k in ("containers", "images") if k in raw}
     if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in values.values()):
-        raise SetupError(f"{where}: quotas are whole numbers of 0 or more")
+        raise SetupError(_("{where}: quotas are whole numbers of 0 or more", where=where))
     return Quota(**values)
 
 
@@ -80,7 +81,9 @@ def from_dict(raw: dict[str, Any]) -> Config:
     known = set(Config.__dataclass_fields__)
     unknown = set(raw) - known
     if unknown:
-        raise SetupError(f"unknown settings in the ie-podman config: {sorted(unknown)}")
+        raise SetupError(
+            _("unknown settings in the ie-podman config: {unknown}", unknown=sorted(unknown))
+        )
     values = dict(raw)
     if "quota" in values:
         values["quota"] = _quota(values["quota"], "quota")
@@ -95,7 +98,12 @@ def from_dict(raw: dict[str, Any]) -> Config:
         want = type(getattr(defaults, key))
         if not isinstance(value, want) or (want is int and isinstance(value, bool)):
             raise SetupError(
-                f"the ie-podman setting {key} must be a {want.__name__}, got {value!r}"
+                _(
+                    "the ie-podman setting {key} must be a {kind}, got {value!r}",
+                    key=key,
+                    kind=want.__name__,
+                    value=value,
+                )
             )
     try:
         config = Config(**values)
@@ -103,10 +111,15 @@ def from_dict(raw: dict[str, Any]) -> Config:
         start = ipaddress.ip_address(config.pool_start)
         end = ipaddress.ip_address(config.pool_end)
     except (TypeError, ValueError) as exc:
-        raise SetupError(f"the ie-podman config is not valid: {exc}") from exc
+        raise SetupError(_("the ie-podman config is not valid: {exc}", exc=exc)) from exc
     if start not in net or end not in net or int(end) < int(start):
         raise SetupError(
-            f"the address pool {start}-{end} must lie inside {net} and start before it ends"
+            _(
+                "the address pool {start}-{end} must lie inside {net} and start before it ends",
+                start=start,
+                end=end,
+                net=net,
+            )
         )
     return config
 
@@ -116,15 +129,21 @@ def load(path: Path = DEFAULT_PATH) -> Config:
         st = path.stat()
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SetupError(f"cannot read the ie-podman config {path}: {exc.strerror}") from exc
+        raise SetupError(
+            _(
+                "cannot read the ie-podman config {path}: {strerror}",
+                path=path,
+                strerror=exc.strerror,
+            )
+        ) from exc
     if st.st_uid != 0 or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise SetupError(f"{path} must belong to root and be writable by root only")
+        raise SetupError(_("{path} must belong to root and be writable by root only", path=path))
     try:
         raw = json.loads(text)
     except ValueError as exc:
-        raise SetupError(f"{path} is not JSON: {exc}") from exc
+        raise SetupError(_("{path} is not JSON: {exc}", path=path, exc=exc)) from exc
     if not isinstance(raw, dict):
-        raise SetupError(f"{path} must hold a JSON object")
+        raise SetupError(_("{path} must hold a JSON object", path=path))
     return from_dict(raw)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ie_common.errors import NoAddress, SetupError, UsageError
+from ie_common.i18n import _
 from ie_common.locking import flocked
 
 Leases = dict[str, dict[str, Any]]
@@ -50,9 +51,11 @@ class LeaseStore:
         except FileNotFoundError:
             return {}
         except ValueError as exc:
-            raise SetupError(f"{self.path} is damaged ({exc}); ask the admins") from exc
+            raise SetupError(
+                _("{path} is damaged ({exc}); ask the admins", path=self.path, exc=exc)
+            ) from exc
         if not isinstance(data, dict):
-            raise SetupError(f"{self.path} is damaged; ask the admins")
+            raise SetupError(_("{path} is damaged; ask the admins", path=self.path))
         return data
 
     def _write(self, leases: Leases) -> None:
@@ -92,25 +95,29 @@ def first_free(subnet: str, start: int, end: int, taken: set[str]) -> str:
         if usable(addr) and str(addr) not in taken:
             return str(addr)
     raise NoAddress(
-        f"the department network has no free address ({net}, pool {pool})",
-        "remove containers you no longer need (ie-podman rm), or ask the admins",
+        _("the department network has no free address ({net}, pool {pool})", net=net, pool=pool),
+        _("remove containers you no longer need (ie-podman rm), or ask the admins"),
     )
 
 
 def wanted(subnet: str, start: int, end: int, taken: set[str], text: str) -> str:
     """``text`` (``--ip ADDRESS``) when it is a free address of the pool."""
-    _, usable, pool = _pool(subnet, start, end)
+    _network, usable, pool = _pool(subnet, start, end)
     try:
         addr = ipaddress.ip_address(text)
     except ValueError:
-        raise UsageError(f"--ip {text}: not an IPv4 address", f"give one of {pool}") from None
+        raise UsageError(
+            _("--ip {text}: not an IPv4 address", text=text), _("give one of {pool}", pool=pool)
+        ) from None
     if not usable(addr):
         raise UsageError(
-            f"--ip {text}: not an address the department network hands out",
-            f"give one of {pool}, or --ip alone for a free one",
+            _("--ip {text}: not an address the department network hands out", text=text),
+            _("give one of {pool}, or --ip alone for a free one", pool=pool),
         )
     if str(addr) in taken:
-        raise NoAddress(f"--ip {text}: that address is in use", "--ip alone takes a free one")
+        raise NoAddress(
+            _("--ip {text}: that address is in use", text=text), _("--ip alone takes a free one")
+        )
     return str(addr)
 
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from ie_common.errors import EXIT_OK, UsageError
+from ie_common.i18n import _
 from ie_podman import ipam, naming, options, policy
 from ie_podman.backend import IMAGE_LABEL, labels_of
 
@@ -17,15 +18,15 @@ class ListingCommands:
     def cmd_logs(self: Any, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.LOGS, stop_at_first_positional=False)
         if len(parsed.positionals) != 1:
-            raise UsageError("logs needs one container NAME")
-        full, _ = self.own_container(parsed.positionals[0])
+            raise UsageError(_("logs needs one container NAME"))
+        full, _owned = self.own_container(parsed.positionals[0])
         argv = ["logs"]
         if parsed.values.get("follow"):
             argv.append("--follow")
         if "tail" in parsed.values:
             tail = str(parsed.values["tail"])
             if not tail.isdigit():
-                raise UsageError("--tail takes a number of lines")
+                raise UsageError(_("--tail takes a number of lines"))
             argv += ["--tail", tail]
         return self.podman.interactive([*argv, full])
 
@@ -76,7 +77,7 @@ class ListingCommands:
     def cmd_ps(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.PS, stop_at_first_positional=False)
         if parsed.positionals:
-            raise UsageError("ps takes no arguments")
+            raise UsageError(_("ps takes no arguments"))
         rows = self.container_rows(bool(parsed.values.get("all")))
         self.table(parsed, rows, ["name", "image", "state", "ip", "id"])
         return EXIT_OK
@@ -84,14 +85,14 @@ class ListingCommands:
     def cmd_images(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.FORMAT_ONLY, stop_at_first_positional=False)
         if parsed.positionals:
-            raise UsageError("images takes no arguments")
+            raise UsageError(_("images takes no arguments"))
         self.table(parsed, self.image_rows(), ["image", "id", "size"])
         return EXIT_OK
 
     def cmd_info(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.FORMAT_ONLY, stop_at_first_positional=False)
         if len(parsed.positionals) != 1:
-            raise UsageError("info needs one container NAME")
+            raise UsageError(_("info needs one container NAME"))
         full, data = self.own_container(parsed.positionals[0])
         state = data.get("State") or {}
         networks = (data.get("NetworkSettings") or {}).get("Networks") or {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ie_common.errors import UsageError
+from ie_common.i18n import _
 from ie_common.naming import encode_user, qualified, split_qualified
 
 # What a student may call a container: Podman's grammar, at most 63 chars.
@@ -37,8 +38,8 @@ REFERENCE_RE = re.compile(
 def check_container_name(name: str) -> str:
     if not CONTAINER_RE.fullmatch(name):
         raise UsageError(
-            f"{name!r} is not a valid container name",
-            "use letters, digits, '_', '.' and '-', starting with a letter or digit",
+            _("{name!r} is not a valid container name", name=name),
+            _("use letters, digits, '_', '.' and '-', starting with a letter or digit"),
         )
     return name
 
@@ -57,7 +58,7 @@ def user_namespace(user: str) -> str:
     """The image/registry namespace of ``user``: a valid image path component."""
     encoded = encode_user(user)
     if not IMAGE_COMPONENT_RE.fullmatch(encoded):
-        raise UsageError(f"the login name {user!r} cannot name images")
+        raise UsageError(_("the login name {user!r} cannot name images", user=user))
     return encoded
 
 
@@ -71,12 +72,14 @@ def parse_image_name(text: str) -> tuple[str, str]:
     tag = tag if sep else "latest"
     if "/" in name or "@" in text or not IMAGE_COMPONENT_RE.fullmatch(name) or len(name) > 128:
         raise UsageError(
-            f"{text!r} is not an image name ie-podman accepts",
-            "give a plain name like 'myimage' or 'myimage:1.0' (lower case; "
-            "ie-podman keeps it in your own namespace)",
+            _("{text!r} is not an image name ie-podman accepts", text=text),
+            _(
+                "give a plain name like 'myimage' or 'myimage:1.0' (lower case; "
+                "ie-podman keeps it in your own namespace)"
+            ),
         )
     if not TAG_RE.fullmatch(tag):
-        raise UsageError(f"{tag!r} is not a valid image tag")
+        raise UsageError(_("{tag!r} is not a valid image tag", tag=tag))
     return name, tag
 
 

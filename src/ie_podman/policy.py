@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ie_common.errors import Refused, UsageError
+from ie_common.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -43,153 +44,159 @@ GPU_VALUE_RE = re.compile(r"all|[0-9]{1,2}(?:,[0-9]{1,2}){0,15}")
 
 # Options refused everywhere, with the reason a student is told.
 HOST_PRIVILEGE = {
-    "--privileged": "privileged mode gives the container the whole host",
-    "--cap-add": "extra capabilities reach host privileges",
-    "--device": "host devices are not available (use --gpu for the GPU)",
-    "--device-cgroup-rule": "host devices are not available (use --gpu for the GPU)",
-    "--security-opt": "security options are set by ie-podman",
-    "--pid": "host namespaces are not available",
-    "--ipc": "host namespaces are not available",
-    "--uts": "host namespaces are not available",
-    "--userns": "the user namespace is set by ie-podman",
-    "--uidmap": "the user namespace is set by ie-podman",
-    "--gidmap": "the user namespace is set by ie-podman",
-    "--subuidname": "the user namespace is set by ie-podman",
-    "--subgidname": "the user namespace is set by ie-podman",
-    "--cgroupns": "host namespaces are not available",
-    "--cgroup-parent": "cgroups are set by ie-podman",
-    "--network": "use --ip for an address on the department network",
-    "--net": "use --ip for an address on the department network",
-    "--network-alias": "use --ip for an address on the department network",
-    "--add-host": "use --ip for an address on the department network",
-    "--publish": "host ports are not available; --ip gives the container its own address",
-    "-p": "host ports are not available; --ip gives the container its own address",
-    "--publish-all": "host ports are not available; --ip gives the container its own address",
-    "-P": "host ports are not available; --ip gives the container its own address",
-    "--cidfile": "the daemon would write that file as root",
-    "--pidfile": "the daemon would write that file as root",
-    "--conmon-pidfile": "the daemon would write that file as root",
-    "--env-file": "the daemon would read that file as root; use -e KEY=VALUE",
-    "--label-file": "the daemon would read that file as root; use --label",
-    "--authfile": "the daemon would read that file as root",
-    "--cert-dir": "the daemon would read that directory as root",
-    "--decryption-key": "the daemon would read that file as root",
-    "--secret": "the daemon would read that file as root",
-    "--log-opt": "the daemon would write the log file as root",
-    "--log-driver": "the log driver is set by ie-podman",
-    "--rootfs": "a host directory as root file system reaches host files",
-    "--mount": "use -v DIR:PATH with a directory in your home",
-    "--volumes-from": "other containers' volumes are not available",
-    "--pod": "pods are not available through ie-podman",
-    "--sysctl": "kernel settings are set by the admins",
-    "--ulimit": "limits are set by the admins",
-    "--oom-score-adj": "limits are set by the admins",
-    "--group-add": "groups are set by ie-podman",
-    "--hooks-dir": "OCI hooks run on the host as root",
-    "--annotation": "OCI annotations can change how the host runs the container",
-    "--seccomp-policy": "security options are set by ie-podman",
-    "--chrootdirs": "security options are set by ie-podman",
-    "--blkio-weight-device": "host devices are not available",
-    "--device-read-bps": "host devices are not available",
-    "--device-write-bps": "host devices are not available",
-    "--volume-driver": "volume drivers are not available",
-    "--tmpfs": "use -v DIR:PATH with a directory in your home",
-    "--systemd": "the init mode is set by ie-podman",
-    "--health-cmd": "health checks run as root on the host",
-    "--health-on-failure": "health checks run as root on the host",
-    "--init-path": "the daemon would run that host file",
-    "--runtime": "the runtime is set by the admins",
-    "--runtime-flag": "the runtime is set by the admins",
-    "--storage-opt": "storage is set by the admins",
-    "--build-context": "the daemon would read that directory as root",
-    "--ignorefile": "the daemon would read that file as root",
-    "--iidfile": "the daemon would write that file as root",
-    "--logfile": "the daemon would write that file as root",
-    "--output": "the daemon would write that file as root; use ie-podman sif or cp",
-    "-o": "the daemon would write that file as root; use ie-podman sif or cp",
-    "--ssh": "the daemon would use root's SSH agent or keys",
-    "--sign-by": "the daemon would use root's keys",
-    "--cache-from": "remote build caches are not available",
-    "--cache-to": "remote build caches are not available",
-    "--isolation": "the build isolation is set by ie-podman",
-    "--cap-drop": "capabilities are set by ie-podman",
+    "--privileged": N_("privileged mode gives the container the whole host"),
+    "--cap-add": N_("extra capabilities reach host privileges"),
+    "--device": N_("host devices are not available (use --gpu for the GPU)"),
+    "--device-cgroup-rule": N_("host devices are not available (use --gpu for the GPU)"),
+    "--security-opt": N_("security options are set by ie-podman"),
+    "--pid": N_("host namespaces are not available"),
+    "--ipc": N_("host namespaces are not available"),
+    "--uts": N_("host namespaces are not available"),
+    "--userns": N_("the user namespace is set by ie-podman"),
+    "--uidmap": N_("the user namespace is set by ie-podman"),
+    "--gidmap": N_("the user namespace is set by ie-podman"),
+    "--subuidname": N_("the user namespace is set by ie-podman"),
+    "--subgidname": N_("the user namespace is set by ie-podman"),
+    "--cgroupns": N_("host namespaces are not available"),
+    "--cgroup-parent": N_("cgroups are set by ie-podman"),
+    "--network": N_("use --ip for an address on the department network"),
+    "--net": N_("use --ip for an address on the department network"),
+    "--network-alias": N_("use --ip for an address on the department network"),
+    "--add-host": N_("use --ip for an address on the department network"),
+    "--publish": N_("host ports are not available; --ip gives the container its own address"),
+    "-p": N_("host ports are not available; --ip gives the container its own address"),
+    "--publish-all": N_("host ports are not available; --ip gives the container its own address"),
+    "-P": N_("host ports are not available; --ip gives the container its own address"),
+    "--cidfile": N_("the daemon would write that file as root"),
+    "--pidfile": N_("the daemon would write that file as root"),
+    "--conmon-pidfile": N_("the daemon would write that file as root"),
+    "--env-file": N_("the daemon would read that file as root; use -e KEY=VALUE"),
+    "--label-file": N_("the daemon would read that file as root; use --label"),
+    "--authfile": N_("the daemon would read that file as root"),
+    "--cert-dir": N_("the daemon would read that directory as root"),
+    "--decryption-key": N_("the daemon would read that file as root"),
+    "--secret": N_("the daemon would read that file as root"),
+    "--log-opt": N_("the daemon would write the log file as root"),
+    "--log-driver": N_("the log driver is set by ie-podman"),
+    "--rootfs": N_("a host directory as root file system reaches host files"),
+    "--mount": N_("use -v DIR:PATH with a directory in your home"),
+    "--volumes-from": N_("other containers' volumes are not available"),
+    "--pod": N_("pods are not available through ie-podman"),
+    "--sysctl": N_("kernel settings are set by the admins"),
+    "--ulimit": N_("limits are set by the admins"),
+    "--oom-score-adj": N_("limits are set by the admins"),
+    "--group-add": N_("groups are set by ie-podman"),
+    "--hooks-dir": N_("OCI hooks run on the host as root"),
+    "--annotation": N_("OCI annotations can change how the host runs the container"),
+    "--seccomp-policy": N_("security options are set by ie-podman"),
+    "--chrootdirs": N_("security options are set by ie-podman"),
+    "--blkio-weight-device": N_("host devices are not available"),
+    "--device-read-bps": N_("host devices are not available"),
+    "--device-write-bps": N_("host devices are not available"),
+    "--volume-driver": N_("volume drivers are not available"),
+    "--tmpfs": N_("use -v DIR:PATH with a directory in your home"),
+    "--systemd": N_("the init mode is set by ie-podman"),
+    "--health-cmd": N_("health checks run as root on the host"),
+    "--health-on-failure": N_("health checks run as root on the host"),
+    "--init-path": N_("the daemon would run that host file"),
+    "--runtime": N_("the runtime is set by the admins"),
+    "--runtime-flag": N_("the runtime is set by the admins"),
+    "--storage-opt": N_("storage is set by the admins"),
+    "--build-context": N_("the daemon would read that directory as root"),
+    "--ignorefile": N_("the daemon would read that file as root"),
+    "--iidfile": N_("the daemon would write that file as root"),
+    "--logfile": N_("the daemon would write that file as root"),
+    "--output": N_("the daemon would write that file as root; use ie-podman sif or cp"),
+    "-o": N_("the daemon would write that file as root; use ie-podman sif or cp"),
+    "--ssh": N_("the daemon would use root's SSH agent or keys"),
+    "--sign-by": N_("the daemon would use root's keys"),
+    "--cache-from": N_("remote build caches are not available"),
+    "--cache-to": N_("remote build caches are not available"),
+    "--isolation": N_("the build isolation is set by ie-podman"),
+    "--cap-drop": N_("capabilities are set by ie-podman"),
 }
 
 # What to use instead, where ie-podman has an equivalent.
 HINTS = {
-    "--gpus": "use --gpu for this host's GPU",
-    "--network": "use --ip for an address of its own on the department network",
-    "--net": "use --ip for an address of its own on the department network",
-    "--publish": "use --ip: the container gets an address of its own, every port open",
-    "-p": "use --ip: the container gets an address of its own, every port open",
-    "--mount": "use -v DIR:PATH with a directory in your home",
-    "--tmpfs": "use -v DIR:PATH with a directory in your home",
-    "--env-file": "use -e KEY=VALUE for each variable",
-    "--label-file": "use --label KEY=VALUE for each label",
-    "--output": "use ie-podman sif or ie-podman cp",
-    "-o": "use ie-podman sif or ie-podman cp",
+    "--gpus": N_("use --gpu for this host's GPU"),
+    "--network": N_("use --ip for an address of its own on the department network"),
+    "--net": N_("use --ip for an address of its own on the department network"),
+    "--publish": N_("use --ip: the container gets an address of its own, every port open"),
+    "-p": N_("use --ip: the container gets an address of its own, every port open"),
+    "--mount": N_("use -v DIR:PATH with a directory in your home"),
+    "--tmpfs": N_("use -v DIR:PATH with a directory in your home"),
+    "--env-file": N_("use -e KEY=VALUE for each variable"),
+    "--label-file": N_("use --label KEY=VALUE for each label"),
+    "--output": N_("use ie-podman sif or ie-podman cp"),
+    "-o": N_("use ie-podman sif or ie-podman cp"),
 }
 
 RUN_OPTIONS = (
-    Option(("--name",), "name", True, help="container name (completed with your user name)"),
+    Option(("--name",), "name", True, help=N_("container name (completed with your user name)")),
     Option(
         ("--ip",),
         "ip",
-        help="an address of its own on the department network (a free one, or ADDRESS)",
+        help=N_("an address of its own on the department network (a free one, or ADDRESS)"),
         metavar="[ADDRESS]",
         optional_value=IP_VALUE_RE,
     ),
     Option(
         ("--gpu",),
         "gpu",
-        help="this host's GPUs: all of them, or those numbered N,N (nvidia-smi's numbers)",
+        help=N_("this host's GPUs: all of them, or those numbered N,N (nvidia-smi's numbers)"),
         metavar="[all|N,...]",
         optional_value=GPU_VALUE_RE,
     ),
-    Option(("--detach", "-d"), "detach", help="run in the background"),
-    Option(("--interactive", "-i"), "interactive", help="keep standard input open"),
-    Option(("--tty", "-t"), "tty", help="allocate a terminal"),
-    Option(("--rm",), "rm", help="remove the container when it exits"),
-    Option(("--env", "-e"), "env", True, True, "set KEY=VALUE inside", "KEY=VALUE"),
-    Option(("--label", "-l"), "label", True, True, "add a label KEY=VALUE", "KEY=VALUE"),
-    Option(("--workdir", "-w"), "workdir", True, help="working directory inside", metavar="DIR"),
-    Option(("--entrypoint",), "entrypoint", True, help="override the image's entry point"),
-    Option(("--user", "-u"), "user", True, help="user inside the container", metavar="USER"),
-    Option(("--hostname", "-h"), "hostname", True, help="host name inside", metavar="NAME"),
-    Option(("--memory", "-m"), "memory", True, help="memory limit, e.g. 2g", metavar="SIZE"),
-    Option(("--cpus",), "cpus", True, help="number of CPUs, e.g. 1.5", metavar="N"),
+    Option(("--detach", "-d"), "detach", help=N_("run in the background")),
+    Option(("--interactive", "-i"), "interactive", help=N_("keep standard input open")),
+    Option(("--tty", "-t"), "tty", help=N_("allocate a terminal")),
+    Option(("--rm",), "rm", help=N_("remove the container when it exits")),
+    Option(("--env", "-e"), "env", True, True, N_("set KEY=VALUE inside"), "KEY=VALUE"),
+    Option(("--label", "-l"), "label", True, True, N_("add a label KEY=VALUE"), "KEY=VALUE"),
+    Option(
+        ("--workdir", "-w"), "workdir", True, help=N_("working directory inside"), metavar="DIR"
+    ),
+    Option(("--entrypoint",), "entrypoint", True, help=N_("override the image's entry point")),
+    Option(("--user", "-u"), "user", True, help=N_("user inside the container"), metavar="USER"),
+    Option(("--hostname", "-h"), "hostname", True, help=N_("host name inside"), metavar="NAME"),
+    Option(("--memory", "-m"), "memory", True, help=N_("memory limit, e.g. 2g"), metavar="SIZE"),
+    Option(("--cpus",), "cpus", True, help=N_("number of CPUs, e.g. 1.5"), metavar="N"),
     Option(
         ("--volume", "-v"),
         "volume",
         True,
         True,
-        "mount DIR (in your home) at PATH, optionally :ro",
+        N_("mount DIR (in your home) at PATH, optionally :ro"),
         "DIR:PATH[:ro]",
     ),
-    Option(("--init",), "init", help="run an init process inside"),
-    Option(("--pull",), "pull", True, help="always, missing, never or newer", metavar="POLICY"),
+    Option(("--init",), "init", help=N_("run an init process inside")),
+    Option(("--pull",), "pull", True, help=N_("always, missing, never or newer"), metavar="POLICY"),
 )
 
 EXEC_OPTIONS = (
-    Option(("--detach", "-d"), "detach", help="run in the background"),
-    Option(("--interactive", "-i"), "interactive", help="keep standard input open"),
-    Option(("--tty", "-t"), "tty", help="allocate a terminal"),
-    Option(("--env", "-e"), "env", True, True, "set KEY=VALUE", "KEY=VALUE"),
-    Option(("--workdir", "-w"), "workdir", True, help="working directory", metavar="DIR"),
-    Option(("--user", "-u"), "user", True, help="user inside the container", metavar="USER"),
+    Option(("--detach", "-d"), "detach", help=N_("run in the background")),
+    Option(("--interactive", "-i"), "interactive", help=N_("keep standard input open")),
+    Option(("--tty", "-t"), "tty", help=N_("allocate a terminal")),
+    Option(("--env", "-e"), "env", True, True, N_("set KEY=VALUE"), "KEY=VALUE"),
+    Option(("--workdir", "-w"), "workdir", True, help=N_("working directory"), metavar="DIR"),
+    Option(("--user", "-u"), "user", True, help=N_("user inside the container"), metavar="USER"),
 )
 
 BUILD_OPTIONS = (
-    Option(("--tag", "-t"), "tag", True, help="the image's name[:tag] (required)", metavar="NAME"),
-    Option(("--file", "-f"), "file", True, help="Containerfile inside the context", metavar="FILE"),
-    Option(("--build-arg",), "build_arg", True, True, "set a build ARG", "KEY=VALUE"),
-    Option(("--target",), "target", True, help="build up to this stage", metavar="STAGE"),
-    Option(("--no-cache",), "no_cache", help="do not use cached layers"),
-    Option(("--label",), "label", True, True, "add a label KEY=VALUE", "KEY=VALUE"),
-    Option(("--quiet", "-q"), "quiet", help="print only the image ID"),
+    Option(
+        ("--tag", "-t"), "tag", True, help=N_("the image's name[:tag] (required)"), metavar="NAME"
+    ),
+    Option(
+        ("--file", "-f"), "file", True, help=N_("Containerfile inside the context"), metavar="FILE"
+    ),
+    Option(("--build-arg",), "build_arg", True, True, N_("set a build ARG"), "KEY=VALUE"),
+    Option(("--target",), "target", True, help=N_("build up to this stage"), metavar="STAGE"),
+    Option(("--no-cache",), "no_cache", help=N_("do not use cached layers")),
+    Option(("--label",), "label", True, True, N_("add a label KEY=VALUE"), "KEY=VALUE"),
+    Option(("--quiet", "-q"), "quiet", help=N_("print only the image ID")),
 )
 
-PRIVILEGED_EXEC = {"--privileged": "privileged mode gives the process the whole host"}
+PRIVILEGED_EXEC = {"--privileged": N_("privileged mode gives the process the whole host")}
 
 # Every pattern is used with fullmatch: "$" would let a trailing newline in.
 ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^\n\0]*")
@@ -213,13 +220,25 @@ def _lookup(options: tuple[Option, ...]) -> dict[str, Option]:
 
 
 def _refuse(name: str, extra: dict[str, str], word: str = "") -> Refused:
-    where = f" (in {word!r})" if word and word != name and not word.startswith(name + "=") else ""
+    """The refusal of option ``name``: its reason and what to use instead
+    (the tables' texts are translated here, where they are shown)."""
+    inside = word and word != name and not word.startswith(name + "=")
+    where = _(" (in {word!r})", word=word) if inside else ""
     reason = extra.get(name) or HOST_PRIVILEGE.get(name)
+    hint = _(HINTS[name]) if name in HINTS else None
     if reason:
-        return Refused(f"option {name}{where} is not allowed: {reason}", HINTS.get(name))
+        return Refused(
+            _(
+                "option {name}{where} is not allowed: {reason}",
+                name=name,
+                where=where,
+                reason=_(reason),
+            ),
+            hint,
+        )
     return Refused(
-        f"option {name}{where} is not allowed by ie-podman",
-        HINTS.get(name, "the options you can use are listed by --help"),
+        _("option {name}{where} is not allowed by ie-podman", name=name, where=where),
+        hint or _("the options you can use are listed by --help"),
     )
 
 
@@ -292,11 +311,15 @@ def _take(
             has_inline, inline, i = True, args[i], i + 1
         if has_inline and not opt.optional_value.fullmatch(inline):
             raise UsageError(
-                f"option {name}: {inline!r} is not a value it takes",
-                f"write {name} alone, or {name}={opt.metavar.strip('[]')}",
+                _("option {name}: {inline!r} is not a value it takes", name=name, inline=inline),
+                _(
+                    "write {name} alone, or {name}={metavar}",
+                    name=name,
+                    metavar=opt.metavar.strip("[]"),
+                ),
             )
         if opt.dest in parsed.values:
-            raise UsageError(f"option {name} given twice")
+            raise UsageError(_("option {name} given twice", name=name))
         parsed.values[opt.dest] = inline if has_inline else True
         return i
     if opt.takes_value:
@@ -304,29 +327,42 @@ def _take(
             value = inline
         else:
             if i >= len(args):
-                raise UsageError(f"option {name} needs a value ({opt.metavar})")
+                raise UsageError(
+                    _("option {name} needs a value ({metavar})", name=name, metavar=opt.metavar)
+                )
             value = args[i]
             if value.startswith("-") and value != "-":
                 raise UsageError(
-                    f"option {name} needs a value ({opt.metavar}), not the option {value}",
-                    f"write {name}={value} if that is the value",
+                    _(
+                        "option {name} needs a value ({metavar}), not the option {value}",
+                        name=name,
+                        metavar=opt.metavar,
+                        value=value,
+                    ),
+                    _("write {name}={value} if that is the value", name=name, value=value),
                 )
             i += 1
         if value == "":
             raise UsageError(
-                f"option {name} needs a value ({opt.metavar}), not an empty word",
-                f"leave {name} out for the default",
+                _(
+                    "option {name} needs a value ({metavar}), not an empty word",
+                    name=name,
+                    metavar=opt.metavar,
+                ),
+                _("leave {name} out for the default", name=name),
             )
         if opt.repeat:
             parsed.values.setdefault(opt.dest, [])
             parsed.values[opt.dest].append(value)  # type: ignore[union-attr]
         elif opt.dest in parsed.values:
-            raise UsageError(f"option {name} given twice")
+            raise UsageError(_("option {name} given twice", name=name))
         else:
             parsed.values[opt.dest] = value
     elif has_inline:
         if inline not in ("true", "false"):
-            raise UsageError(f"option {name} takes no value", f"write {name} alone")
+            raise UsageError(
+                _("option {name} takes no value", name=name), _("write {name} alone", name=name)
+            )
         parsed.values[opt.dest] = inline == "true"
     else:
         parsed.values[opt.dest] = True
@@ -337,8 +373,8 @@ def check_env(values: list[str]) -> list[str]:
     for value in values:
         if not ENV_RE.fullmatch(value):
             raise UsageError(
-                f"-e {value!r}: give KEY=VALUE (one line)",
-                "ie-podman does not copy variables from its own environment",
+                _("-e {value!r}: give KEY=VALUE (one line)", value=value),
+                _("ie-podman does not copy variables from its own environment"),
             )
     return values
 
@@ -346,12 +382,15 @@ def check_env(values: list[str]) -> list[str]:
 def check_labels(values: list[str]) -> list[str]:
     for value in values:
         if not LABEL_RE.fullmatch(value):
-            raise UsageError(f"--label {value!r}: give KEY=VALUE (one line)")
+            raise UsageError(_("--label {value!r}: give KEY=VALUE (one line)", value=value))
         if value.lower().startswith(RESERVED_LABEL_PREFIXES):
             raise Refused(
-                f"--label {value.split('=', 1)[0]}: labels starting with "
-                f"{', '.join(RESERVED_LABEL_PREFIXES)} are set by ie-podman",
-                "choose a label name without those prefixes",
+                _(
+                    "--label {value}: labels starting with {prefixes} are set by ie-podman",
+                    value=value.split("=", 1)[0],
+                    prefixes=", ".join(RESERVED_LABEL_PREFIXES),
+                ),
+                _("choose a label name without those prefixes"),
             )
     return values
 
@@ -360,7 +399,7 @@ def memory_bytes(text: str) -> int:
     """Bytes of a Podman memory size (``512m``, ``2g``, ``1048576``)."""
     match = MEMORY_RE.fullmatch(text)
     if not match:
-        raise UsageError(f"--memory {text!r}: give a size like 512m or 2g")
+        raise UsageError(_("--memory {text!r}: give a size like 512m or 2g", text=text))
     return int(match.group(1)) * MEMORY_UNITS[match.group(2).lower()]
 
 
@@ -371,34 +410,52 @@ def check_values(values: dict[str, object], max_memory: int = 0, max_cpus: float
     if memory is not None:
         size = memory_bytes(str(memory))
         if size < 6 * 2**20:
-            raise UsageError(f"--memory {memory}: give at least 6m (Podman's minimum)")
+            raise UsageError(
+                _("--memory {memory}: give at least 6m (Podman's minimum)", memory=memory)
+            )
         if max_memory and size > max_memory:
             raise Refused(
-                f"--memory {memory} is more than this server allows ({max_memory // 2**20}m)",
-                f"ask for --memory {max_memory // 2**20}m or less",
+                _(
+                    "--memory {memory} is more than this server allows ({max_mib}m)",
+                    memory=memory,
+                    max_mib=max_memory // 2**20,
+                ),
+                _("ask for --memory {max_mib}m or less", max_mib=max_memory // 2**20),
             )
     cpus = values.get("cpus")
     if cpus is not None:
         if not CPUS_RE.fullmatch(str(cpus)) or float(str(cpus)) <= 0:
-            raise UsageError(f"--cpus {cpus!r}: give a number above 0, like 1 or 1.5")
+            raise UsageError(_("--cpus {cpus!r}: give a number above 0, like 1 or 1.5", cpus=cpus))
         if max_cpus and float(str(cpus)) > max_cpus:
             raise Refused(
-                f"--cpus {cpus} is more than this server allows ({max_cpus:g})",
-                f"ask for --cpus {max_cpus:g} or less",
+                _(
+                    "--cpus {cpus} is more than this server allows ({max_cpus:g})",
+                    cpus=cpus,
+                    max_cpus=max_cpus,
+                ),
+                _("ask for --cpus {max_cpus:g} or less", max_cpus=max_cpus),
             )
     pull = values.get("pull")
     if pull is not None and pull not in PULL_POLICIES:
-        raise UsageError(f"--pull {pull!r}: give one of {', '.join(sorted(PULL_POLICIES))}")
+        raise UsageError(
+            _(
+                "--pull {pull!r}: give one of {pull_policies}",
+                pull=pull,
+                pull_policies=", ".join(sorted(PULL_POLICIES)),
+            )
+        )
     checks = (
-        ("user", USER_RE, "a user inside the container: NAME, UID or UID:GID"),
-        ("hostname", HOSTNAME_RE, "a host name: letters, digits, '-' and '.'"),
-        ("workdir", PATH_IN_CONTAINER_RE, "an absolute path inside the container"),
-        ("entrypoint", ENTRYPOINT_RE, "a command on one line"),
+        ("user", USER_RE, N_("a user inside the container: NAME, UID or UID:GID")),
+        ("hostname", HOSTNAME_RE, N_("a host name: letters, digits, '-' and '.'")),
+        ("workdir", PATH_IN_CONTAINER_RE, N_("an absolute path inside the container")),
+        ("entrypoint", ENTRYPOINT_RE, N_("a command on one line")),
     )
     for key, pattern, what in checks:
         value = values.get(key)
         if value is not None and not pattern.fullmatch(str(value)):
-            raise UsageError(f"--{key} {value!r}: give {what}")
+            raise UsageError(
+                _("--{key} {value!r}: give {what}", key=key, value=value, what=_(what))
+            )
 
 
 def split_volume(spec: str) -> tuple[str, str, str]:
@@ -406,21 +463,21 @@ def split_volume(spec: str) -> tuple[str, str, str]:
     parts = spec.split(":")
     if len(parts) not in (2, 3) or not parts[0] or not parts[1].startswith("/"):
         raise UsageError(
-            f"-v {spec!r}: give DIR:PATH or DIR:PATH:ro",
-            "DIR is a directory in your home, PATH an absolute path in the container",
+            _("-v {spec!r}: give DIR:PATH or DIR:PATH:ro", spec=spec),
+            _("DIR is a directory in your home, PATH an absolute path in the container"),
         )
     if not PATH_IN_CONTAINER_RE.fullmatch(parts[1]) or "\0" in parts[0] or "\n" in parts[0]:
-        raise UsageError(f"-v {spec!r}: PATH must be an absolute path on one line")
+        raise UsageError(_("-v {spec!r}: PATH must be an absolute path on one line", spec=spec))
     mode = parts[2] if len(parts) == 3 else "rw"
     if mode not in ("ro", "rw"):
         raise Refused(
-            f"-v {spec!r}: only the ro and rw mount options are allowed",
-            "relabelling or chowning (z, Z, U) would change host files as root",
+            _("-v {spec!r}: only the ro and rw mount options are allowed", spec=spec),
+            _("relabelling or chowning (z, Z, U) would change host files as root"),
         )
     if "/" not in parts[0] and not parts[0].startswith("."):
         raise Refused(
-            f"-v {spec!r}: named volumes are not available",
-            "mount a directory of your home instead: -v ~/data:/data",
+            _("-v {spec!r}: named volumes are not available", spec=spec),
+            _("mount a directory of your home instead: -v ~/data:/data"),
         )
     return parts[0], parts[1], mode
 
@@ -432,5 +489,5 @@ def option_rows(options: tuple[Option, ...]) -> list[tuple[str, str]]:
         names = ", ".join(reversed(opt.names))
         if opt.takes_value or opt.optional_value is not None:
             names += f" {opt.metavar}"
-        rows.append((names, opt.help))
+        rows.append((names, _(opt.help)))
     return rows

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from ie_common.errors import UsageError
+from ie_common.i18n import _
 
 ESCAPE_DIRECTIVE_RE = re.compile(r"#[ \t]*escape[ \t]*=[ \t]*(.).*")
 DIRECTIVE_RE = re.compile(r"#[ \t]*([a-z][a-z0-9]*)[ \t]*=[ \t]*(.*)")
@@ -45,8 +46,12 @@ def check_characters(text: str) -> None:
     if match:
         line = text.count("\n", 0, match.start()) + 1
         raise UsageError(
-            f"line {line} of the Containerfile has the character U+{ord(match.group()):04X}",
-            "builders read unusual white space and control characters differently; remove it",
+            _(
+                "line {line} of the Containerfile has the character U+{ord:04X}",
+                line=line,
+                ord=ord(match.group()),
+            ),
+            _("builders read unusual white space and control characters differently; remove it"),
         )
 
 
@@ -77,7 +82,9 @@ def parse(text: str, escape: str | None = None, old_rule: bool = False) -> list[
             found = ESCAPE_DIRECTIVE_RE.fullmatch(line.lower())
             if found:
                 if found.group(1) not in ("\\", "`"):
-                    raise UsageError(f"invalid escape character {found.group(1)!r}")
+                    raise UsageError(
+                        _("invalid escape character {escape!r}", escape=found.group(1))
+                    )
                 token = found.group(1)
                 continuation = _continuation(token, old_rule)
                 continue
@@ -189,7 +196,7 @@ def mount_options(spec: str) -> dict[str, str]:
     fields = next(csv.reader([spec]), [])
     out = {}
     for field in fields:
-        key, _, value = field.partition("=")
+        key, _sep, value = field.partition("=")
         out[key.strip().lower()] = value.strip()
     return out
 

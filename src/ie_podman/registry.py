@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from ie_common.errors import EXIT_OK, IeError, NotFound, Refused, UsageError
+from ie_common.i18n import _
 from ie_podman import naming, options, policy
 from ie_podman.backend import OWNER_LABEL, labels_of
 
@@ -19,8 +20,8 @@ class RegistryCommands:
         """The department registry; refused where none is configured."""
         if not self.cfg.registry:
             raise Refused(
-                "no department registry is configured on this host",
-                "use the registry from a general server (the student guide lists them)",
+                _("no department registry is configured on this host"),
+                _("use the registry from a general server (the student guide lists them)"),
             )
         return str(self.cfg.registry)
 
@@ -31,24 +32,24 @@ class RegistryCommands:
 
     def cmd_registry(self, args: list[str]) -> int:
         if not args or args[0] not in ("push", "search"):
-            raise UsageError("registry push IMAGE[:TAG], or registry search [IMAGE]")
+            raise UsageError(_("registry push IMAGE[:TAG], or registry search [IMAGE]"))
         self.registry_name()
         parsed = policy.parse_options(args[1:], options.FORMAT_ONLY, stop_at_first_positional=False)
         if args[0] == "push":
             if len(parsed.positionals) != 1:
-                raise UsageError("registry push needs one IMAGE[:TAG]")
-            ref, _ = self.own_image(parsed.positionals[0])
+                raise UsageError(_("registry push needs one IMAGE[:TAG]"))
+            ref, _owned = self.own_image(parsed.positionals[0])
             remote = self.remote_of(ref)
             self.podman.run(["push", "--authfile", self.cfg.registry_auth_file, ref, remote])
             self.audit("registry push", parsed.positionals[0], "ok", remote)
             self.say(remote)
             return EXIT_OK
         if len(parsed.positionals) > 1:
-            raise UsageError("registry search takes at most one IMAGE")
+            raise UsageError(_("registry search takes at most one IMAGE"))
         if parsed.positionals:
             repo = parsed.positionals[0]
             if not re.fullmatch(r"[a-z0-9]+(?:[._/-][a-z0-9]+)*", repo):
-                raise UsageError(f"{repo!r} is not a repository name")
+                raise UsageError(_("{repo!r} is not a repository name", repo=repo))
             data = self.registry_get(f"/v2/{repo}/tags/list")
             rows = [{"image": repo, "tag": t} for t in sorted(data.get("tags") or [])]
             self.table(parsed, rows, ["image", "tag"])
@@ -63,7 +64,7 @@ class RegistryCommands:
         registry (their namespace there, as ``registry push`` put it)."""
         parsed = policy.parse_options(args, options.NAMES_ONLY, stop_at_first_positional=False)
         if len(parsed.positionals) != 1:
-            raise UsageError("pull needs one IMAGE[:TAG] of yours in the registry")
+            raise UsageError(_("pull needs one IMAGE[:TAG] of yours in the registry"))
         self.registry_name()
         ref = naming.image_ref(self.caller.name, parsed.positionals[0])
         remote = self.remote_of(ref)
@@ -74,9 +75,11 @@ class RegistryCommands:
             )
             if result.returncode != 0:
                 raise NotFound(
-                    f"the registry has no image {parsed.positionals[0]!r} of yours",
-                    "ie-podman registry search lists what it holds; push with ie-podman "
-                    "registry push",
+                    _("the registry has no image {image!r} of yours", image=parsed.positionals[0]),
+                    _(
+                        "ie-podman registry search lists what it holds; push with ie-podman "
+                        "registry push"
+                    ),
                 )
             image_id = (result.stdout or b"").decode().strip().splitlines()[-1:]
             data = self.podman.image(image_id[0] if image_id else remote)
@@ -84,7 +87,12 @@ class RegistryCommands:
             # ie-podman built for this caller becomes theirs.
             if data is None or labels_of(data).get(OWNER_LABEL) != str(self.caller.uid):
                 self.podman.run(["rmi", remote], check=False)
-                raise Refused(f"{remote} was not built by you with ie-podman; it was not kept")
+                raise Refused(
+                    _(
+                        "{remote} was not built by you with ie-podman; it was not kept",
+                        remote=remote,
+                    )
+                )
             self.podman.run(["tag", str(data["Id"]), ref])
             self.podman.run(["rmi", remote], check=False)  # the name; the image stays as ref
         self.audit("pull", parsed.positionals[0], "ok", f"{remote} -> {ref}")
@@ -110,7 +118,17 @@ class RegistryCommands:
                 return json.load(response)
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
-                raise NotFound(f"the registry has no {path.split('/')[2]!r}") from exc
-            raise IeError(f"the registry answered {exc.code} {exc.reason}") from exc
+                raise NotFound(
+                    _("the registry has no {image!r}", image=path.split("/")[2])
+                ) from exc
+            raise IeError(
+                _("the registry answered {code} {reason}", code=exc.code, reason=exc.reason)
+            ) from exc
         except (urllib.error.URLError, OSError) as exc:
-            raise IeError(f"cannot reach the registry {self.cfg.registry}: {exc}") from exc
+            raise IeError(
+                _(
+                    "cannot reach the registry {registry}: {exc}",
+                    registry=self.cfg.registry,
+                    exc=exc,
+                )
+            ) from exc

@@ -8,6 +8,7 @@ from typing import Any
 
 from ie_common import userio
 from ie_common.errors import QuotaExceeded, Refused, UsageError
+from ie_common.i18n import _
 from ie_podman import naming, options, policy, verify
 from ie_podman.backend import IMAGE_LABEL, NETWORK_LABEL, OWNER_LABEL, labels_of
 
@@ -18,7 +19,9 @@ class RunCommands:
     def cmd_run(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.RUN)
         if not parsed.positionals:
-            raise UsageError("run needs an IMAGE", "sudo ie-podman run [OPTIONS] IMAGE [COMMAND]")
+            raise UsageError(
+                _("run needs an IMAGE"), _("sudo ie-podman run [OPTIONS] IMAGE [COMMAND]")
+            )
         image_text = parsed.positionals[0]
         v = parsed.values
         policy.check_values(v, self.cfg.max_memory_mib * 2**20, self.cfg.max_cpus)
@@ -27,8 +30,8 @@ class RunCommands:
         full = naming.container_name(self.caller.name, name)
         if v.get("gpu") and not self.cfg.gpu:
             raise Refused(
-                "this host has no GPU, so --gpu cannot be granted",
-                "run on a server with a GPU (the admins' guide lists them)",
+                _("this host has no GPU, so --gpu cannot be granted"),
+                _("run on a server with a GPU (the admins' guide lists them)"),
             )
         image, image_data = self.resolve_image(image_text, str(v.get("pull", "missing")))
         shown = image_text
@@ -41,14 +44,14 @@ class RunCommands:
                 real = userio.resolve_in_home(self.caller, host, self.cwd)
                 if ":" in real or "," in real or "\n" in real:
                     raise Refused(
-                        f"-v {spec}: the path may not contain ':', ',' or a new line",
-                        "rename the directory, or mount a directory above it",
+                        _("-v {spec}: the path may not contain ':', ',' or a new line", spec=spec),
+                        _("rename the directory, or mount a directory above it"),
                     )
                 held.append((self.hold_dir(real, mode == "rw"), inside))
                 binds.append((real, inside, mode == "rw"))
             return self.run_checked(v, parsed, image, name, full, shown, binds, held)
         finally:
-            for fd, _ in held:
+            for fd, _path in held:
                 os.close(fd)
 
     def gpu_devices(self, v: dict[str, object]) -> list[str]:
@@ -101,8 +104,8 @@ class RunCommands:
             quota = self.cfg.quota_for(self.caller.name).containers
             if len(self.podman.containers_of(self.caller.uid)) >= quota:
                 raise QuotaExceeded(
-                    f"you already have {quota} containers, your limit",
-                    "remove one you no longer need: ie-podman rm NAME",
+                    _("you already have {quota} containers, your limit", quota=quota),
+                    _("remove one you no longer need: ie-podman rm NAME"),
                 )
             if v.get("ip"):
                 with self.leases.locked() as leases:
@@ -169,9 +172,12 @@ class RunCommands:
                 detail = "created container differs: " + "; ".join(found)
                 self.audit("run", want.name, "Refused", detail)
                 raise Refused(
-                    "the container Podman made is not what ie-podman asked for "
-                    f"({'; '.join(found)}); it was removed",
-                    "tell the admins: this is a bug or a changed Podman default",
+                    _(
+                        "the container Podman made is not what ie-podman asked for "
+                        "({found}); it was removed",
+                        found="; ".join(found),
+                    ),
+                    _("tell the admins: this is a bug or a changed Podman default"),
                 )
         except BaseException:
             self.podman.run(["rm", "--force", "--", want.name], check=False)
@@ -191,14 +197,14 @@ class RunCommands:
                 held.append((self.hold_dir(source, bool(m.get("RW"))), str(m.get("Destination"))))
             found = self.mounted_as_held(full, held) if held else []
         finally:
-            for fd, _ in held:
+            for fd, _path in held:
                 os.close(fd)
         if found:
             self.podman.run(["stop", "--time=0", full], check=False)
             self.audit("start", full, "Refused", "; ".join(found))
             raise Refused(
-                "not started: " + "; ".join(found),
-                "mount directories of your home, and leave them in place while they are used",
+                _("not started: {problems}", problems="; ".join(found)),
+                _("mount directories of your home, and leave them in place while they are used"),
             )
 
     def mounted_as_held(self, full: str, held: list[tuple[int, str]]) -> list[str]:
@@ -218,14 +224,16 @@ class RunCommands:
                 try:
                     mounted = userio.open_dir_nofollow(inside, root_fd=root)
                 except Refused:
-                    found.append(f"{inside} is not a plain directory in the container")
+                    found.append(_("{path} is not a plain directory in the container", path=inside))
                     continue
                 try:
                     a, b = os.fstat(fd), os.fstat(mounted)
                 finally:
                     os.close(mounted)
                 if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino):
-                    found.append(f"{inside} is not the directory you named (it was swapped)")
+                    found.append(
+                        _("{path} is not the directory you named (it was swapped)", path=inside)
+                    )
         finally:
             os.close(root)
         return found

@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from ie_common import userio
 from ie_common.errors import EXIT_OK, IeError, Refused, UsageError
+from ie_common.i18n import _
 from ie_podman import naming, options, policy
 
 
@@ -27,16 +28,18 @@ class TransferCommands:
     def cmd_cp(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.FORMAT_ONLY, stop_at_first_positional=False)
         if len(parsed.positionals) != 2:
-            raise UsageError("cp needs SRC and DEST; one of them NAME:PATH")
+            raise UsageError(_("cp needs SRC and DEST; one of them NAME:PATH"))
         src, dest = parsed.positionals
         src_ctr, dest_ctr = container_part(src), container_part(dest)
         if (src_ctr is None) == (dest_ctr is None):
-            raise UsageError("cp copies between your files and a container: one side is NAME:PATH")
+            raise UsageError(
+                _("cp copies between your files and a container: one side is NAME:PATH")
+            )
         if dest_ctr is not None:
             name, inside = dest_ctr
-            full, _ = self.own_container(name)
+            full, _owned = self.own_container(name)
             if not inside.startswith("/"):
-                raise UsageError("the path in the container must be absolute")
+                raise UsageError(_("the path in the container must be absolute"))
             if inside.endswith("/") or self.is_dir_in(full, inside):
                 target_dir, arcname = inside, os.path.basename(os.path.normpath(src))
             else:
@@ -50,7 +53,7 @@ class TransferCommands:
         else:
             assert src_ctr is not None
             name, inside = src_ctr
-            full, _ = self.own_container(name)
+            full, _owned = self.own_container(name)
             local = userio.in_directory(self.cwd, dest)
             into = local if os.path.isdir(local) else os.path.dirname(local) or "."
             rename = None if os.path.isdir(local) else os.path.basename(local)
@@ -96,8 +99,8 @@ class TransferCommands:
     def cmd_sif(self, args: list[str]) -> int:
         parsed = policy.parse_options(args, options.SIF, stop_at_first_positional=False)
         if len(parsed.positionals) not in (1, 2):
-            raise UsageError("sif needs IMAGE and optionally the OUTPUT file")
-        ref, _ = self.own_image(parsed.positionals[0])
+            raise UsageError(_("sif needs IMAGE and optionally the OUTPUT file"))
+        ref, _owned = self.own_image(parsed.positionals[0])
         name, tag = naming.parse_image_name(parsed.positionals[0])
         output = (
             userio.in_directory(self.cwd, parsed.positionals[1])
@@ -115,7 +118,7 @@ class TransferCommands:
             fd = os.open(archive, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
             try:
                 if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    raise IeError("podman save did not write a file")
+                    raise IeError(_("podman save did not write a file"))
                 os.fchown(fd, self.caller.uid, self.caller.gid)
                 os.fchmod(fd, 0o400)
             finally:
@@ -134,14 +137,20 @@ class TransferCommands:
             shutil.rmtree(tmp, ignore_errors=True)
         if result.returncode == -25 or b"file too large" in result.stderr.lower():  # SIGXFSZ, EFBIG
             raise Refused(
-                f"the SIF would be larger than {self.cfg.max_sif_mib} MiB, this server's limit",
-                "make the image smaller, or ask the admins",
+                _(
+                    "the SIF would be larger than {max_sif_mib} MiB, this server's limit",
+                    max_sif_mib=self.cfg.max_sif_mib,
+                ),
+                _("make the image smaller, or ask the admins"),
             )
         if result.returncode != 0:
             message = result.stderr.decode(errors="replace").strip().splitlines()
             raise UsageError(
-                f"apptainer build failed: {message[-1] if message else result.returncode}",
-                "--force replaces an existing SIF" if os.path.exists(output) else None,
+                _(
+                    "apptainer build failed: {error}",
+                    error=message[-1] if message else result.returncode,
+                ),
+                _("--force replaces an existing SIF") if os.path.exists(output) else None,
             )
         self.audit("sif", parsed.positionals[0], "ok", output)
         self.say(output)

@@ -7,6 +7,7 @@ import subprocess
 from typing import Any
 
 from ie_common.errors import SetupError, ToolFailed
+from ie_common.i18n import _
 
 CLEAN_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
 
@@ -18,7 +19,7 @@ class Libvirt:
         try:
             import libvirt  # python3-libvirt: only on the VM hosts, not in unit tests
         except ImportError as exc:
-            raise SetupError("python3-libvirt is missing; ask the admins") from exc
+            raise SetupError(_("python3-libvirt is missing; ask the admins")) from exc
         self.libvirt = libvirt
         # Errors come back as exceptions; without this, libvirt also prints each
         # one (a lookup's "Domain not found" on every define) to stderr.
@@ -26,7 +27,9 @@ class Libvirt:
         try:
             self.conn = libvirt.open(uri)
         except libvirt.libvirtError as exc:
-            raise ToolFailed(f"cannot connect to libvirt ({uri}): {exc}") from exc
+            raise ToolFailed(
+                _("cannot connect to libvirt ({uri}): {exc}", uri=uri, exc=exc)
+            ) from exc
 
     def _call(self, fn: Any, *args: Any) -> Any:
         try:
@@ -92,7 +95,9 @@ def create_overlay(qemu_img: str, template: str, overlay: str, size_gib: int) ->
         umask=0o077,  # the student's disk: readable by root (and QEMU, by libvirt's chown) only
     )
     if result.returncode != 0:
-        raise ToolFailed(f"qemu-img could not make the disk: {result.stderr.decode().strip()}")
+        raise ToolFailed(
+            _("qemu-img could not make the disk: {error}", error=result.stderr.decode().strip())
+        )
 
 
 def virtual_size_gib(qemu_img: str, image: str) -> int:
@@ -101,6 +106,8 @@ def virtual_size_gib(qemu_img: str, image: str) -> int:
         [qemu_img, "info", "--output=json", image], capture_output=True, env=CLEAN_ENV, check=False
     )
     if result.returncode != 0:
-        raise ToolFailed(f"qemu-img cannot read the template: {result.stderr.decode().strip()}")
+        raise ToolFailed(
+            _("qemu-img cannot read the template: {error}", error=result.stderr.decode().strip())
+        )
     size = int(json.loads(result.stdout)["virtual-size"])
     return -(-size // 2**30)

@@ -15,10 +15,11 @@ import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from ie_common import audit, locking, naming, output, userio
+from ie_common import audit, errors, locking, naming, output, userio
 from ie_common.errors import EXIT_OK, IeError, NotFound, QuotaExceeded, Refused, UsageError
+from ie_common.i18n import _
 from ie_common.identity import Caller, from_sudo
-from ie_virsh import backend, config, domxml
+from ie_virsh import backend, config, domxml, options
 from ie_virsh.gdbstub import GdbstubCommands
 from ie_virsh.options import parser
 
@@ -40,8 +41,11 @@ class App(GdbstubCommands):
     def full_name(self, name: str) -> str:
         if not domxml.NAME_RE.fullmatch(name) or len(name) > 40:
             raise UsageError(
-                f"{name!r} is not a valid VM name",
-                "use up to 40 letters, digits, '_', '.' and '-', starting with a letter or digit",
+                _("{name!r} is not a valid VM name", name=name),
+                _(
+                    "use up to 40 letters, digits, '_', '.' and '-', starting with a "
+                    "letter or digit"
+                ),
             )
         return naming.qualified(self.caller.name, name)
 
@@ -50,7 +54,9 @@ class App(GdbstubCommands):
         xml = self.virt.xml(full)
         info = domxml.read(xml) if xml else None
         if info is None or info["owner_uid"] != self.caller.uid:
-            raise NotFound(f"you have no VM named {name!r}", "ie-virsh list --all lists yours")
+            raise NotFound(
+                _("you have no VM named {name!r}", name=name), _("ie-virsh list --all lists yours")
+            )
         return full, info
 
     def mine(self, domains: list[dict] | None = None) -> list[dict]:
@@ -95,13 +101,23 @@ class App(GdbstubCommands):
         new = {"vcpus": vcpus, "memory_mib": memory_mib, "disk_gib": disk_gib}
         for what, total, limit in _over_limits(others, new, lim):
             raise QuotaExceeded(
-                f"that would make {total} {what} in all; your limit is {limit}",
-                "shrink or undefine a VM you no longer need, or ask the admins",
+                _(
+                    "that would make {total} {what} in all; your limit is {limit}",
+                    total=total,
+                    what=what,
+                    limit=limit,
+                ),
+                _("shrink or undefine a VM you no longer need, or ask the admins"),
             )
         for what, total, limit in _over_limits(everyone, new, self.cfg.host_limits):
             raise QuotaExceeded(
-                f"this server would have {total} {what} of student VMs; its limit is {limit}",
-                "use another general server, or ask the admins",
+                _(
+                    "this server would have {total} {what} of student VMs; its limit is {limit}",
+                    total=total,
+                    what=what,
+                    limit=limit,
+                ),
+                _("use another general server, or ask the admins"),
             )
 
     def all_owned(self) -> list[dict]:
@@ -136,7 +152,9 @@ class App(GdbstubCommands):
     def template_path(self, name: str) -> str:
         # Only names from the admins' directory listing: never a path.
         if name not in self.templates():
-            raise NotFound(f"there is no template {name!r}", "ie-virsh templates lists them")
+            raise NotFound(
+                _("there is no template {name!r}", name=name), _("ie-virsh templates lists them")
+            )
         return os.path.join(self.cfg.templates_dir, name + TEMPLATE_SUFFIX)
 
     def spec(self, full: str, **values: Any) -> domxml.Spec:
@@ -151,26 +169,29 @@ class App(GdbstubCommands):
         name, vcpus, memory = a.name, a.vcpus, a.memory
         if a.xml:
             if a.name:
-                raise UsageError("give NAME or --xml FILE, not both")
+                raise UsageError(_("give NAME or --xml FILE, not both"))
             values = self.read_user_xml(a.xml)
             name = values["name"]
             vcpus = vcpus or values["vcpus"]
             memory = memory or values["memory_mib"]
             if values["ignored"]:
                 print(
-                    "ie-virsh: only name, vcpu and memory are taken from the XML; ignored: "
-                    + ", ".join(values["ignored"]),
+                    _(
+                        "ie-virsh: only name, vcpu and memory are taken from the XML; "
+                        "ignored: {ignored}",
+                        ignored=", ".join(values["ignored"]),
+                    ),
                     file=sys.stderr,
                 )
         if not name:
-            raise UsageError("define needs a NAME (or --xml FILE with a <name>)")
+            raise UsageError(_("define needs a NAME (or --xml FILE with a <name>)"))
         vcpus = vcpus or self.cfg.default_vcpus
         memory = memory or self.cfg.default_memory_mib
         full = self.full_name(name)
         template = self.template_path(a.template)
         disk = a.disk or max(self.cfg.default_disk_gib, 1)
         if vcpus < 1 or memory < 64 or disk < 1:
-            raise UsageError("vCPUs, memory (MiB, 64 or more) and disk (GiB) must be positive")
+            raise UsageError(_("vCPUs, memory (MiB, 64 or more) and disk (GiB) must be positive"))
         with self.locked():
             return self.define_locked(a, name, full, template, vcpus, memory, disk)
 
@@ -186,16 +207,28 @@ class App(GdbstubCommands):
     ) -> int:
         if self.virt.xml(full) is not None:
             raise Refused(
-                f"you already have a VM named {name!r}",
-                f"choose another name, or remove it first: ie-virsh undefine {name}",
+                _("you already have a VM named {name!r}", name=name),
+                _("choose another name, or remove it first: ie-virsh undefine {name}", name=name),
             )
         self.check_limits(vcpus, memory, disk)
         base_gib = backend.virtual_size_gib(self.cfg.qemu_img, template)
         if disk < base_gib:
-            raise UsageError(f"the template {a.template!r} needs a disk of {base_gib} GiB or more")
+            raise UsageError(
+                _(
+                    "the template {template!r} needs a disk of {base_gib} GiB or more",
+                    template=a.template,
+                    base_gib=base_gib,
+                )
+            )
         overlay = os.path.join(self.cfg.images_dir, full + ".qcow2")
         if os.path.lexists(overlay):
-            raise Refused(f"a disk for {name!r} is left over; ask the admins to remove {overlay}")
+            raise Refused(
+                _(
+                    "a disk for {name!r} is left over; ask the admins to remove {overlay}",
+                    name=name,
+                    overlay=overlay,
+                )
+            )
         spec = self.spec(
             full,
             vcpus=vcpus,
@@ -216,9 +249,24 @@ class App(GdbstubCommands):
             os.unlink(overlay)
             raise
         self.audit("define", name, "ok", f"template={a.template} vcpus={vcpus} memory={memory}")
-        print(f"{name}: {vcpus} vCPU, {memory} MiB, {disk} GiB on {a.template}")
+        print(
+            _(
+                "{name}: {vcpus} vCPU, {memory} MiB, {disk} GiB on {template}",
+                name=name,
+                vcpus=vcpus,
+                memory=memory,
+                disk=disk,
+                template=a.template,
+            )
+        )
         if a.gdb:
-            print(f"gdbstub: {spec.gdb_socket} once started (ie-virsh gdb {name})")
+            print(
+                _(
+                    "gdbstub: {socket} once started (ie-virsh gdb {name})",
+                    socket=spec.gdb_socket,
+                    name=name,
+                )
+            )
         return EXIT_OK
 
     def read_user_xml(self, path: str) -> dict:
@@ -234,7 +282,9 @@ class App(GdbstubCommands):
     def cmd_undefine(self, a: argparse.Namespace) -> int:
         full, info = self.own(a.name)
         if self.virt.is_active(full):
-            raise Refused(f"{a.name} is running", f"ie-virsh destroy {a.name} first")
+            raise Refused(
+                _("{name} is running", name=a.name), _("ie-virsh destroy {name} first", name=a.name)
+            )
         self.virt.undefine(full)
         for disk in info["disks"]:
             if disk.startswith(self.cfg.images_dir.rstrip("/") + "/") and os.path.isfile(disk):
@@ -276,8 +326,11 @@ class App(GdbstubCommands):
         with self.locked():
             if self.virt.is_active(full):
                 raise Refused(
-                    f"{a.name} is already running",
-                    f"ie-virsh destroy {a.name} turns it off; ie-virsh console {a.name} attaches",
+                    _("{name} is already running", name=a.name),
+                    _(
+                        "ie-virsh destroy {name} turns it off; ie-virsh console {name} attaches",
+                        name=a.name,
+                    ),
                 )
             # what it boots with, against everything else that is defined or running
             self.check_limits(info["vcpus"], info["memory_mib"], info["disk_gib"], replacing=full)
@@ -287,14 +340,17 @@ class App(GdbstubCommands):
         if socket:
             self.hand_over_socket(socket)
         self.audit("start", a.name, "ok")
-        print(a.name + (f" (gdbstub: {socket})" if socket else ""))
+        print(_("{name} (gdbstub: {socket})", name=a.name, socket=socket) if socket else a.name)
         return EXIT_OK
 
     def own_running(self, name: str) -> str:
         """The libvirt name of the caller's VM ``name``, which must be running."""
-        full, _ = self.own(name)
+        full, _owned = self.own(name)
         if not self.virt.is_active(full):
-            raise Refused(f"{name} is not running", f"it is off; ie-virsh start {name} starts it")
+            raise Refused(
+                _("{name} is not running", name=name),
+                _("it is off; ie-virsh start {name} starts it", name=name),
+            )
         return full
 
     def cmd_destroy(self, a: argparse.Namespace) -> int:
@@ -305,18 +361,20 @@ class App(GdbstubCommands):
         return EXIT_OK
 
     def cmd_dumpxml(self, a: argparse.Namespace) -> int:
-        full, _ = self.own(a.name)
+        full, _owned = self.own(a.name)
         print(self.virt.live_xml(full) if self.virt.is_active(full) else self.virt.xml(full))
         return EXIT_OK
 
     def cmd_edit(self, a: argparse.Namespace) -> int:
         full, info = self.own(a.name)
         if a.vcpus is None and a.memory is None:
-            raise UsageError("edit changes --vcpus and/or --memory (disk growth is an admin's job)")
+            raise UsageError(
+                _("edit changes --vcpus and/or --memory (disk growth is an admin's job)")
+            )
         vcpus = a.vcpus or info["vcpus"]
         memory = a.memory or info["memory_mib"]
         if vcpus < 1 or memory < 64:
-            raise UsageError("vCPUs must be 1 or more and memory 64 MiB or more")
+            raise UsageError(_("vCPUs must be 1 or more and memory 64 MiB or more"))
         with self.locked():
             return self.edit_locked(a, full, vcpus, memory)
 
@@ -349,8 +407,12 @@ class App(GdbstubCommands):
         )
         self.virt.define(domxml.build(spec))
         self.audit("edit", a.name, "ok", f"vcpus={vcpus} memory={memory}")
-        note = " (from the next start)" if self.virt.is_active(full) else ""
-        print(f"{a.name}: {vcpus} vCPU, {memory} MiB{note}")
+        text = (
+            _("{name}: {vcpus} vCPU, {memory} MiB (from the next start)")
+            if self.virt.is_active(full)
+            else _("{name}: {vcpus} vCPU, {memory} MiB")
+        )
+        print(text.format(name=a.name, vcpus=vcpus, memory=memory))
         return EXIT_OK
 
     def cmd_domiflist(self, a: argparse.Namespace) -> int:
@@ -395,14 +457,14 @@ class App(GdbstubCommands):
 def _over_limits(existing: list[dict], new: dict, limits: config.Limits) -> list[tuple]:
     """(what, total, limit) for each limit ``existing`` plus ``new`` would pass."""
     totals = [
-        ("VMs", len(existing) + 1, limits.vms),
-        ("vCPUs", sum(d["vcpus"] for d in existing) + new["vcpus"], limits.vcpus),
+        (_("VMs"), len(existing) + 1, limits.vms),
+        (_("vCPUs"), sum(d["vcpus"] for d in existing) + new["vcpus"], limits.vcpus),
         (
-            "MiB of memory",
+            _("MiB of memory"),
             sum(d["memory_mib"] for d in existing) + new["memory_mib"],
             limits.memory_mib,
         ),
-        ("GiB of disk", sum(d["disk_gib"] for d in existing) + new["disk_gib"], limits.disk_gib),
+        (_("GiB of disk"), sum(d["disk_gib"] for d in existing) + new["disk_gib"], limits.disk_gib),
     ]
     return [t for t in totals if t[1] > t[2]]
 
@@ -410,19 +472,23 @@ def _over_limits(existing: list[dict], new: dict, limits: config.Limits) -> list
 def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if environ is None else environ)
+    options.use_language(env)
     app = None
+    known: frozenset[str] = frozenset()
     try:
         try:
             cfg: config.Config | None = config.load(config.DEFAULT_PATH)
         except IeError as exc:
             cfg, unreadable = None, exc
         # --help ends here, with this server's defaults and limits where readable.
-        ns = parser(cfg).parse_args(args)
+        cli_parser = parser(cfg)
+        known = options.command_names(cli_parser)
+        ns = cli_parser.parse_args(args)
         if cfg is None:
             raise unreadable
         caller = from_sudo(env, cfg.min_uid, program="ie-virsh")
         if caller.is_admin:
-            raise Refused("ie-virsh is for students; root uses virsh")
+            raise Refused(_("ie-virsh is for students; root uses virsh"))
         app = App(caller, cfg, backend.Libvirt(cfg.uri), userio.current_directory())
         return getattr(app, "cmd_" + ns.command)(ns)
     except IeError as exc:
@@ -430,10 +496,8 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
             app.audit(
                 args[0] if args else "", " ".join(args[1:])[:200], type(exc).__name__, exc.message
             )
-        print(f"ie-virsh: error: {exc.message}", file=sys.stderr)
-        command = args[0] if args and not args[0].startswith("-") else ""
-        where = f"sudo ie-virsh {command} --help".replace("  ", " ")
-        print(f"ie-virsh: hint: {exc.hint or where + ' shows what it takes'}", file=sys.stderr)
+        command = args[0] if args and args[0] in known else ""
+        errors.report("ie-virsh", exc, command)
         return exc.exit_status
 
 

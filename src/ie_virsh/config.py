@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ie_common.errors import SetupError
+from ie_common.i18n import _
 
 DEFAULT_PATH = Path("/etc/ie/ie-virsh.json")
 
@@ -56,9 +57,11 @@ class Config:
 def _limits(raw: Any, where: str) -> Limits:
     names = {f.name for f in fields(Limits)}
     if not isinstance(raw, dict) or set(raw) - names:
-        raise SetupError(f"{where} must be a mapping of {sorted(names)}")
+        raise SetupError(
+            _("{where} must be a mapping of {names}", where=where, names=sorted(names))
+        )
     if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in raw.values()):
-        raise SetupError(f"{where}: limits are whole numbers of 0 or more")
+        raise SetupError(_("{where}: limits are whole numbers of 0 or more", where=where))
     return Limits(**raw)
 
 
@@ -66,24 +69,28 @@ def from_dict(raw: dict[str, Any]) -> Config:
     defaults = Config()
     unknown = set(raw) - {f.name for f in fields(Config)}
     if unknown:
-        raise SetupError(f"unknown settings in the ie-virsh config: {sorted(unknown)}")
+        raise SetupError(
+            _("unknown settings in the ie-virsh config: {unknown}", unknown=sorted(unknown))
+        )
     values = dict(raw)
     for key, value in raw.items():
         if key in ("limits", "host_limits"):
             values[key] = _limits(value, key)
         elif key == "user_limits":
             if not isinstance(value, dict):
-                raise SetupError("user_limits must be a mapping of login names")
+                raise SetupError(_("user_limits must be a mapping of login names"))
             values[key] = {u: _limits(v, f"user_limits.{u}") for u, v in value.items()}
         else:
             want = type(getattr(defaults, key))
             if not isinstance(value, want) or (want is int and isinstance(value, bool)):
-                raise SetupError(f"the ie-virsh setting {key} must be a {want.__name__}")
+                raise SetupError(
+                    _("the ie-virsh setting {key} must be a {name}", key=key, name=want.__name__)
+                )
     config = Config(**values)
     if config.domain_type not in ("kvm", "qemu"):
-        raise SetupError("domain_type must be kvm or qemu")
+        raise SetupError(_("domain_type must be kvm or qemu"))
     if config.interface.get("type") not in ("user", "network", "bridge"):
-        raise SetupError("interface.type must be user, network or bridge")
+        raise SetupError(_("interface.type must be user, network or bridge"))
     return config
 
 
@@ -92,11 +99,17 @@ def load(path: Path = DEFAULT_PATH) -> Config:
         st = path.stat()
         raw = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise SetupError(f"cannot read the ie-virsh config {path}: {exc.strerror}") from exc
+        raise SetupError(
+            _(
+                "cannot read the ie-virsh config {path}: {strerror}",
+                path=path,
+                strerror=exc.strerror,
+            )
+        ) from exc
     except ValueError as exc:
-        raise SetupError(f"{path} is not JSON: {exc}") from exc
+        raise SetupError(_("{path} is not JSON: {exc}", path=path, exc=exc)) from exc
     if st.st_uid != 0 or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise SetupError(f"{path} must belong to root and be writable by root only")
+        raise SetupError(_("{path} must belong to root and be writable by root only", path=path))
     if not isinstance(raw, dict):
-        raise SetupError(f"{path} must hold a JSON object")
+        raise SetupError(_("{path} must hold a JSON object", path=path))
     return from_dict(raw)

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from ie_common.errors import UsageError
+from ie_common.i18n import _
 
 NS = "https://ie-cluster.example/xmlns/ie-virsh/1.0"
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -44,20 +45,24 @@ class Spec:
 
     def check(self) -> None:
         if not NAME_RE.fullmatch(self.name):
-            raise UsageError(f"{self.name!r} is not a valid domain name")
+            raise UsageError(_("{name!r} is not a valid domain name", name=self.name))
         if self.domain_type not in ("kvm", "qemu"):
-            raise UsageError(f"domain type {self.domain_type!r}")
+            raise UsageError(_("domain type {domain_type!r}", domain_type=self.domain_type))
         for path in (self.disk_path, self.gdb_socket):
             if path and (not SAFE_PATH_RE.fullmatch(path) or ".." in path.split("/")):
-                raise UsageError(f"unsafe path {path!r}")
+                raise UsageError(_("unsafe path {path!r}", path=path))
         if self.uuid and not UUID_RE.fullmatch(self.uuid):
-            raise UsageError(f"bad uuid {self.uuid!r}")
+            raise UsageError(_("bad uuid {uuid!r}", uuid=self.uuid))
         if self.mac and not MAC_RE.fullmatch(self.mac):
-            raise UsageError(f"bad MAC address {self.mac!r}")
+            raise UsageError(_("bad MAC address {mac!r}", mac=self.mac))
         if self.interface_type not in ("user", "network", "bridge"):
-            raise UsageError(f"interface type {self.interface_type!r}")
+            raise UsageError(
+                _("interface type {interface_type!r}", interface_type=self.interface_type)
+            )
         if self.interface_type != "user" and not NAME_RE.fullmatch(self.interface_source):
-            raise UsageError(f"interface source {self.interface_source!r}")
+            raise UsageError(
+                _("interface source {interface_source!r}", interface_source=self.interface_source)
+            )
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -180,13 +185,13 @@ def from_user_xml(text: str) -> dict:
     the student is told. The text is parsed with entity expansion refused.
     """
     if "<!ENTITY" in text or "<!DOCTYPE" in text:
-        raise UsageError("XML with a DOCTYPE or entities is not accepted")
+        raise UsageError(_("XML with a DOCTYPE or entities is not accepted"))
     try:
         root = ET.fromstring(text)  # noqa: S314 - no DOCTYPE/entities (checked above)
     except ET.ParseError as exc:
-        raise UsageError(f"the XML template does not parse: {exc}") from exc
+        raise UsageError(_("the XML template does not parse: {exc}", exc=exc)) from exc
     if root.tag != "domain":
-        raise UsageError("the XML template must be a <domain> document")
+        raise UsageError(_("the XML template must be a <domain> document"))
     used = {"name", "vcpu", "memory", "currentMemory"}
     ignored = sorted({child.tag for child in root} - used)
     return {

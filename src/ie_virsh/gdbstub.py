@@ -12,6 +12,7 @@ import time
 
 from ie_common import naming
 from ie_common.errors import EXIT_OK, IeError, Refused
+from ie_common.i18n import _
 
 
 class GdbstubCommands:
@@ -29,7 +30,7 @@ class GdbstubCommands:
 
         directory = os.path.dirname(socket)
         if directory != self.gdb_dir():
-            raise Refused("the gdbstub socket is not in your directory")
+            raise Refused(_("the gdbstub socket is not in your directory"))
         qemu_uid = pwd.getpwnam(self.cfg.qemu_user).pw_uid
         os.makedirs(self.cfg.run_dir, mode=0o755, exist_ok=True)
         if os.path.islink(directory):
@@ -57,22 +58,28 @@ class GdbstubCommands:
         qemu_uids = {0}
         with contextlib.suppress(KeyError):
             qemu_uids.add(pwd.getpwnam(self.cfg.qemu_user).pw_uid)
-        for _ in range(50):
+        for _attempt in range(50):
             if os.path.lexists(socket):
                 break
             time.sleep(0.1)
         else:
-            raise IeError(f"QEMU did not create the gdbstub socket {socket}")
+            raise IeError(_("QEMU did not create the gdbstub socket {socket}", socket=socket))
         try:
             fd = os.open(socket, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError as exc:
-            raise Refused(f"the gdbstub socket {socket} cannot be opened: {exc.strerror}") from exc
+            raise Refused(
+                _(
+                    "the gdbstub socket {socket} cannot be opened: {strerror}",
+                    socket=socket,
+                    strerror=exc.strerror,
+                )
+            ) from exc
         try:
             st = os.fstat(fd)
             if not stat.S_ISSOCK(st.st_mode) or st.st_nlink != 1 or st.st_uid not in qemu_uids:
                 raise Refused(
-                    f"{socket} is not the socket QEMU made; it was left as it is",
-                    "do not change the files in your gdbstub directory while a VM starts",
+                    _("{socket} is not the socket QEMU made; it was left as it is", socket=socket),
+                    _("do not change the files in your gdbstub directory while a VM starts"),
                 )
             os.chown(f"/proc/self/fd/{fd}", self.caller.uid, gid)
             os.chmod(f"/proc/self/fd/{fd}", 0o660)
@@ -80,12 +87,15 @@ class GdbstubCommands:
             os.close(fd)
 
     def cmd_gdb(self, a: argparse.Namespace) -> int:
-        _, info = self.own(a.name)
+        _full, info = self.own(a.name)
         if not info["gdb_socket"]:
             raise Refused(
-                f"{a.name} was defined without -gdb",
-                "define a VM with -gdb to debug its kernel: ie-virsh define NAME --template T -gdb",
+                _("{name} was defined without -gdb", name=a.name),
+                _(
+                    "define a VM with -gdb to debug its kernel: ie-virsh define NAME "
+                    "--template T -gdb"
+                ),
             )
-        print(f"gdbstub of {a.name}: {info['gdb_socket']}")
-        print(f"connect: gdb -ex 'target remote {info['gdb_socket']}' vmlinux")
+        print(_("gdbstub of {name}: {socket}", name=a.name, socket=info["gdb_socket"]))
+        print(_("connect: gdb -ex 'target remote {socket}' vmlinux", socket=info["gdb_socket"]))
         return EXIT_OK

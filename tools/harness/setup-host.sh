@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
-packages=(podman runc debootstrap uidmap slirp4netns apt-cacher-ng python3-venv make git openssh-client)
+packages=(podman runc debootstrap uidmap slirp4netns apt-cacher-ng python3-venv make git openssh-client gettext)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,7 +8,9 @@ pip (the programs need only the standard library, or distribution packages
 through ``system_site_packages``), started by a launcher that runs Python
 in isolated mode (``-I``: no PYTHONPATH, no user site), linked onto PATH,
 configured by a root-owned JSON file, and allowed through a sudoers rule
-that ``visudo -cf`` has checked before it is put in place.
+that ``visudo -cf`` has checked before it is put in place. The packages'
+message catalogues (``locale/LANG/LC_MESSAGES/*.po``) are compiled with
+``msgfmt --check`` as they are installed.
 
 Each part is compared with what is there, so a second run changes nothing;
 in check mode nothing is written and ``changed`` tells the truth.
@@ -39,7 +41,7 @@ def _walk_into(digest, root):
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(filenames):
-            if name.endswith((".pyc", ".pyo")):
+            if name.endswith((".pyc", ".pyo", ".mo")):
                 continue
             path = os.path.join(dirpath, name)
             rel = os.path.relpath(path, root)
@@ -112,12 +114,14 @@ def venv_has_system_site_packages(prefix):
 
 
 class WrapperInstaller(object):
-    """Reconcile one wrapper; ``runner`` runs python3 and visudo argv lists."""
+    """Reconcile one wrapper; the runners run python3, visudo and msgfmt
+    argv lists (visudo and msgfmt: None where the host has none)."""
 
-    def __init__(self, module, python_runner, visudo_runner):
+    def __init__(self, module, python_runner, visudo_runner, msgfmt_runner=None):
         self.module = module
         self.python = python_runner
         self.visudo = visudo_runner
+        self.msgfmt = msgfmt_runner
         self.p = module.params
         self.changes = []
         self.diffs = []
@@ -221,8 +225,9 @@ class WrapperInstaller(object):
             shutil.copytree(
                 os.path.join(self.p["source"], top),
                 os.path.join(staging, top),
-                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo"),
             )
+            self._compile_catalogues(os.path.join(staging, top))
             if os.path.exists(target):
                 shutil.rmtree(target)
             os.rename(os.path.join(staging, top), target)
@@ -232,6 +237,17 @@ class WrapperInstaller(object):
             os.chmod(dirpath, 0o755)  # noqa: S103 - root-owned program code, readable by all
             for name in filenames:
                 os.chmod(os.path.join(dirpath, name), 0o644)
+
+    def _compile_catalogues(self, tree):
+        """Each gettext catalogue under ``tree`` compiled to the .mo that
+        Python's gettext reads; ``--check`` refuses a translation whose
+        fields differ from its message's."""
+        for po in sorted(glob.glob(os.path.join(tree, "locale", "*", "LC_MESSAGES", "*.po"))):
+            if self.msgfmt is None:
+                self.module.fail_json(
+                    msg="msgfmt is missing: install the gettext package to compile %s" % po
+                )
+            self.msgfmt.run(["--check", "--output-file=%s.mo" % po[:-3], po], mutating=True)
 
     def ensure_file(self, path, text, mode):
         before = read_text(path)

@@ -20,6 +20,10 @@ description:
     rule visudo refuses fails the module and changes nothing.
   - Every part is compared with what is installed (the package by a digest of
     its files), so a second run changes nothing.
+  - The packages' gettext catalogues (C(locale/LANG/LC_MESSAGES/*.po)) are
+    compiled with C(msgfmt --check) as the packages are installed.
+requirements:
+  - msgfmt (Debian package C(gettext)) on the host, where the packages have catalogues.
 author: ie-cluster system admin team (@ie-cluster)
 version_added: 1.0.0
 options:
@@ -174,7 +178,8 @@ def main():
     visudo = None
     if p["sudoers"] is not None and module.get_bin_path("visudo") is not None:
         visudo = CommandRunner(module, "visudo")
-    installer = WrapperInstaller(module, python, visudo)
+    msgfmt = CommandRunner(module, "msgfmt") if module.get_bin_path("msgfmt") else None
+    installer = WrapperInstaller(module, python, visudo, msgfmt)
     result = {}
     if p["state"] == "present":
         installer.present()

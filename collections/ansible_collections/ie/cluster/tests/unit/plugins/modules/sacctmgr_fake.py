@@ -86,8 +86,11 @@ class FakeSacctmgr(object):
         return out
 
 
-def run_module(main, monkeypatch, fake, capsys, check_mode=False, diff=False, **params):
-    """Run a module's main() with params against the fake; return its JSON result."""
+def run_module(
+    main, monkeypatch, fake, capsys, check_mode=False, diff=False, missing=(), **params
+):
+    """Run a module's main() with params against the fake; return its JSON
+    result. The tools named in ``missing`` are not on the host."""
     args = dict(params)
     args["_ansible_check_mode"] = check_mode
     args["_ansible_diff"] = diff
@@ -95,7 +98,9 @@ def run_module(main, monkeypatch, fake, capsys, check_mode=False, diff=False, **
         basic.AnsibleModule, "run_command", lambda mod, argv, **kw: fake(argv, **kw)
     )
     monkeypatch.setattr(
-        basic.AnsibleModule, "get_bin_path", lambda self, name, required=False: "/usr/bin/" + name
+        basic.AnsibleModule,
+        "get_bin_path",
+        lambda self, name, required=False: None if name in missing else "/usr/bin/" + name,
     )
     with patch_module_args(args), pytest.raises(SystemExit):
         main()

@@ -7,9 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import gettext
 import json
 import os
 import stat
+import subprocess
 
 from ansible_collections.ie.cluster.plugins.modules import ie_wrapper
 from ansible_collections.ie.cluster.tests.unit.plugins.modules.sacctmgr_fake import run_module
@@ -260,3 +262,67 @@ def test_the_lookup_computes_the_digest_the_module_returns(tmp_path, monkeypatch
         assert "ie_missing" in str(exc)
     else:
         raise AssertionError("a missing package directory was not refused")
+
+
+class ToolsWithMsgfmt(FakeTools):
+    """FakeTools, and the real msgfmt for the catalogues."""
+
+    def __call__(self, argv, data=None, **kwargs):
+        if os.path.basename(argv[0]) == "msgfmt":
+            self.calls.append(argv)
+            done = subprocess.run(argv, capture_output=True, text=True, check=False)
+            return done.returncode, done.stdout, done.stderr
+        return FakeTools.__call__(self, argv, data, **kwargs)
+
+
+CATALOGUE = (
+    'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    "#, python-brace-format\n"
+    'msgid "no such {thing}"\nmsgstr "%s"\n'
+)
+
+
+def add_catalogue(source, text):
+    where = os.path.join(source, "ie_demo", "locale", "ja", "LC_MESSAGES")
+    if not os.path.isdir(where):
+        os.makedirs(where)
+    with open(os.path.join(where, "ie-demo.po"), "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def test_catalogues_are_compiled_as_the_package_is_installed(tmp_path, monkeypatch, capsys):
+    fake = ToolsWithMsgfmt()
+    args = params(tmp_path)
+    add_catalogue(args["source"], CATALOGUE % "{thing} がありません")
+    result = run_module(ie_wrapper.main, monkeypatch, fake, capsys, **args)
+    assert result["changed"] is True
+    site = os.path.join(args["prefix"], "lib/python3.13/site-packages")
+    with open(os.path.join(site, "ie_demo/locale/ja/LC_MESSAGES/ie-demo.mo"), "rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)
+    assert catalogue.gettext("no such {thing}") == "{thing} がありません"
+    # a .mo left in the source is neither copied nor part of the digest
+    stale = os.path.join(args["source"], "ie_demo/locale/ja/LC_MESSAGES/ie-demo.mo")
+    with open(stale, "wb") as handle:
+        handle.write(b"stale")
+    again = run_module(ie_wrapper.main, monkeypatch, fake, capsys, **args)
+    assert again["changed"] is False, again["changes"]
+
+
+def test_a_translation_with_other_fields_is_never_installed(tmp_path, monkeypatch, capsys):
+    fake = ToolsWithMsgfmt()
+    args = params(tmp_path)
+    add_catalogue(args["source"], CATALOGUE % "{object} がありません")
+    result = run_module(ie_wrapper.main, monkeypatch, fake, capsys, **args)
+    assert result.get("failed") is True
+    assert "msgfmt" in result["msg"] or "ie-demo.po" in result["msg"]
+    site = os.path.join(args["prefix"], "lib/python3.13/site-packages")
+    assert not os.path.exists(os.path.join(site, "ie_demo"))
+
+
+def test_a_host_without_msgfmt_is_told_what_to_install(tmp_path, monkeypatch, capsys):
+    fake = FakeTools()
+    args = params(tmp_path)
+    add_catalogue(args["source"], CATALOGUE % "{thing} がありません")
+    result = run_module(ie_wrapper.main, monkeypatch, fake, capsys, missing=("msgfmt",), **args)
+    assert result.get("failed") is True
+    assert "install the gettext package" in result["msg"]
