@@ -1,0 +1,42 @@
+"""The Japanese student guide (docs/ja) stays the English one's translation:
+the same sections and the same commands, option by option."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGLISH = ROOT / "docs" / "student-guide.md"
+JAPANESE = ROOT / "docs" / "ja" / "student-guide.md"
+
+
+def commands(text: str) -> list[str]:
+    """Each command line of the shell blocks, without its comment."""
+    found = []
+    for block in re.findall(r"```(?:sh|bash)\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            code = re.split(r"\s#\s", line)[0].strip()
+            if code and not code.startswith("#"):
+                found.append(" ".join(code.split()))
+    return found
+
+
+def headings(text: str) -> list[int]:
+    return [len(m) for m in re.findall(r"^(#+) ", text, re.M)]
+
+
+def test_the_japanese_guide_shows_the_same_commands_as_the_english_one():
+    english, japanese = ENGLISH.read_text(), JAPANESE.read_text()
+    assert commands(japanese) == commands(english)
+    assert len(commands(english)) > 30
+
+
+def test_the_japanese_guide_has_the_same_sections_and_links_back():
+    english, japanese = ENGLISH.read_text(), JAPANESE.read_text()
+    assert headings(japanese) == headings(english)
+    assert "(../student-guide.md)" in japanese and "(ja/student-guide.md)" in english
+    # every option the English guide names in running text is in the Japanese one
+    options = set(re.findall(r"`(--?[a-z][a-z-]*)", english))
+    missing = sorted(o for o in options if f"`{o}" not in japanese and o not in japanese)
+    assert not missing, missing
