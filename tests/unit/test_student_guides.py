@@ -40,3 +40,16 @@ def test_the_japanese_guide_has_the_same_sections_and_links_back():
     options = set(re.findall(r"`(--?[a-z][a-z-]*)", english))
     missing = sorted(o for o in options if f"`{o}" not in japanese and o not in japanese)
     assert not missing, missing
+
+
+def test_every_runnable_block_is_run_by_a_scenario():
+    """The guides' blocks marked runnable (tools/docs/runnable.py) are the
+    ones a scenario runs; a marked block no scenario runs fails here."""
+    from tools.docs import runnable
+
+    runner = (ROOT / "molecule" / "containers" / "tests" / "test_guides.py").read_text()
+    english, japanese = runnable.blocks(ENGLISH), runnable.blocks(JAPANESE)
+    assert set(english) == set(japanese) == {"ie-podman", "ie-virsh"}
+    for name in english:
+        assert commands(f"```sh\n{english[name]}```") == commands(f"```sh\n{japanese[name]}```")
+        assert f'"{name}"' in runner, f"no scenario runs the block {name}"

@@ -1,0 +1,80 @@
+"""The student guide's runnable blocks, run as written by a student
+(issue 25): the ie-podman and ie-virsh sessions of docs/student-guide.md
+(the Japanese guide shows the same commands: tests/unit/test_student_guides.py).
+
+Each block runs as one bash script that stops at its first failing line,
+as alice through the real sudo rules; what the block needs beside it (a
+Containerfile, a file to copy in, a template named as in the guide) is
+made first, and the test checks what the block left behind.
+"""
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+from students import GS01, as_user, ok, wrapper
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
+from tools.docs import runnable  # noqa: E402
+
+testinfra_hosts = ["podman://ctr-gs01"]
+GUIDE = runnable.blocks(ROOT / "docs" / "student-guide.md")
+TEMPLATE = "/var/lib/ie-virsh/templates/debian-13.qcow2"
+CONTAINERFILE = """\
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "mkdir", "-p", "/www", "/tmp", "/var/log", "/bin"]
+RUN ["/bin/busybox", "ln", "-s", "busybox", "/bin/sh"]
+RUN ["/bin/busybox", "sh", "-c", "echo started > /var/log/app.log; echo hi > /www/index.html"]
+CMD ["/bin/busybox", "sh", "-c", "trap 'exit 0' TERM; /bin/busybox httpd -f -p 8080 -h /www & wait"]
+"""
+
+
+def run_block(name):
+    """The guide's block ``name`` as alice: the script in her home, run by
+    bash with no input (``exec -it`` gets an empty standard input)."""
+    text = shlex.quote(runnable.script(GUIDE[name]))
+    ok(as_user("alice", f"printf %s {text} > .guide-{name}.sh"))
+    result = as_user("alice", f"bash .guide-{name}.sh < /dev/null")
+    as_user("alice", f"rm -f .guide-{name}.sh")
+    assert result.rc == 0, f"the guide's {name} block failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture
+def web_context():
+    as_user("alice", "rm -rf web && mkdir web && cp /bin/busybox web/ && echo note > web/notes.txt")
+    ok(as_user("alice", f"printf %s {shlex.quote(CONTAINERFILE)} > web/Containerfile"))
+    yield
+    as_user("alice", "rm -rf web web_latest.sif")
+
+
+def test_the_guides_ie_podman_session_runs_as_written(web_context):
+    out = run_block("ie-podman")
+    assert "site" in out
+    # what the block copied out is alice's, and what it made is gone again
+    copied = GS01.file("/home/alice/web/app.log")
+    assert copied.user == "alice" and copied.content_string.strip() == "started"
+    sif = GS01.file("/home/alice/web_latest.sif")
+    assert sif.exists and sif.user == "alice"
+    assert json.loads(ok(wrapper("ie-podman", "alice", "ps --all --format json"))) == []
+    images = json.loads(ok(wrapper("ie-podman", "alice", "images --format json")))
+    assert "web:latest" not in [i["image"] for i in images]
+
+
+@pytest.fixture
+def debian_template():
+    GS01.check_output(f"qemu-img create -q -f qcow2 {TEMPLATE} 64M")
+    yield
+    GS01.run(f"rm -f {TEMPLATE}")
+
+
+def test_the_guides_ie_virsh_session_runs_as_written(debian_template):
+    out = run_block("ie-virsh")
+    assert "debian-13" in out and "NEXT_BOOT" in out
+    # undefine at the end took the VM and its disk away
+    assert "alice" not in GS01.check_output("virsh -c qemu:///system list --all --name")
+    assert GS01.run("ls /var/lib/ie-virsh/images/ | grep -c os-lab").stdout.strip() == "0"
