@@ -25,6 +25,8 @@ from ie_virsh.options import parser
 
 TEMPLATE_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
 TEMPLATE_SUFFIX = ".qcow2"
+KERNEL_SUFFIX = ".vmlinuz"
+INITRD_SUFFIX = ".initrd"
 
 
 class App(GdbstubCommands):
@@ -157,10 +159,27 @@ class App(GdbstubCommands):
             )
         return os.path.join(self.cfg.templates_dir, name + TEMPLATE_SUFFIX)
 
+    def boot_files(self, template: str) -> dict[str, str]:
+        """The template's kernel and initrd beside its disk in the admins'
+        directory (the kvm role's kvm_template_builds), for direct kernel
+        boot; none for a template that boots from its disk."""
+        if not TEMPLATE_RE.fullmatch(template):
+            return {}
+        stem = os.path.join(self.cfg.templates_dir, template)
+        kernel, initrd = stem + KERNEL_SUFFIX, stem + INITRD_SUFFIX
+        if os.path.isfile(kernel) and os.path.isfile(initrd):
+            return {"kernel": kernel, "initrd": initrd}
+        return {}
+
     def spec(self, full: str, **values: Any) -> domxml.Spec:
-        """A domain of the caller's: the owner always comes from the caller."""
+        """A domain of the caller's: the owner always comes from the caller,
+        the boot files from the template's name, never from the XML."""
         return domxml.Spec(
-            name=full, owner_uid=self.caller.uid, owner_user=self.caller.name, **values
+            name=full,
+            owner_uid=self.caller.uid,
+            owner_user=self.caller.name,
+            **self.boot_files(values.get("template", "")),
+            **values,
         )
 
     # -- commands ---------------------------------------------------------------

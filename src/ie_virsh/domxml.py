@@ -21,6 +21,9 @@ NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MAC_RE = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}")
 SAFE_PATH_RE = re.compile(r"/[A-Za-z0-9_./-]+")
+# A template built with a kernel beside its disk (the kvm role's
+# kvm_template_builds) boots it directly: the root file system is the disk.
+BOOT_CMDLINE = "root=/dev/vda rw console=ttyS0"
 
 ET.register_namespace("ie", NS)
 ET.register_namespace("qemu", QEMU_NS)
@@ -42,13 +45,17 @@ class Spec:
     gdb_socket: str = ""
     uuid: str = ""
     mac: str = ""
+    kernel: str = ""  # the template's kernel and initrd, for direct kernel boot
+    initrd: str = ""
 
     def check(self) -> None:
         if not NAME_RE.fullmatch(self.name):
             raise UsageError(_("{name!r} is not a valid domain name", name=self.name))
         if self.domain_type not in ("kvm", "qemu"):
             raise UsageError(_("domain type {domain_type!r}", domain_type=self.domain_type))
-        for path in (self.disk_path, self.gdb_socket):
+        if bool(self.kernel) != bool(self.initrd):
+            raise UsageError(_("a kernel needs its initrd"))
+        for path in (self.disk_path, self.gdb_socket, self.kernel, self.initrd):
             if path and (not SAFE_PATH_RE.fullmatch(path) or ".." in path.split("/")):
                 raise UsageError(_("unsafe path {path!r}", path=path))
         if self.uuid and not UUID_RE.fullmatch(self.uuid):
@@ -92,7 +99,12 @@ def build(spec: Spec) -> str:
     _sub(dom, "vcpu", str(spec.vcpus))
     os_el = _sub(dom, "os")
     _sub(os_el, "type", "hvm", arch="x86_64", machine="pc")
-    _sub(os_el, "boot", dev="hd")
+    if spec.kernel:
+        _sub(os_el, "kernel", spec.kernel)
+        _sub(os_el, "initrd", spec.initrd)
+        _sub(os_el, "cmdline", BOOT_CMDLINE)
+    else:
+        _sub(os_el, "boot", dev="hd")
     _sub(_sub(dom, "features"), "acpi")
     _sub(dom, "on_poweroff", "destroy")
     _sub(dom, "on_reboot", "restart")

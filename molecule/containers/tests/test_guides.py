@@ -5,7 +5,8 @@
 Each block runs as one bash script that stops at its first failing line,
 as alice through the real sudo rules; what the block needs beside it (a
 Containerfile, a file to copy in, a template named as in the guide) is
-made first, and the test checks what the block left behind.
+made first (the template is the one the kvm role built), and the test
+checks what the block left behind.
 """
 
 import json
@@ -22,7 +23,6 @@ from tools.docs import runnable  # noqa: E402
 
 testinfra_hosts = ["podman://ctr-gs01"]
 GUIDE = runnable.blocks(ROOT / "docs" / "student-guide.md")
-TEMPLATE = "/var/lib/ie-virsh/templates/debian-13.qcow2"
 CONTAINERFILE = """\
 FROM scratch
 COPY busybox /bin/busybox
@@ -65,14 +65,8 @@ def test_the_guides_ie_podman_session_runs_as_written(web_context):
     assert "web:latest" not in [i["image"] for i in images]
 
 
-@pytest.fixture
-def debian_template():
-    GS01.check_output(f"qemu-img create -q -f qcow2 {TEMPLATE} 64M")
-    yield
-    GS01.run(f"rm -f {TEMPLATE}")
-
-
-def test_the_guides_ie_virsh_session_runs_as_written(debian_template):
+def test_the_guides_ie_virsh_session_runs_as_written():
+    # debian-13 is the template the kvm role built (kvm_template_builds)
     out = run_block("ie-virsh")
     assert "debian-13" in out and "NEXT_BOOT" in out
     # undefine at the end took the VM and its disk away

@@ -333,3 +333,48 @@ def test_the_gdb_directory_is_qemus_and_the_student_only_passes_through(env, tmp
     st = os.stat(app.gdb_dir())
     assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, ALICE.gid, 0o710)
     assert not os.path.lexists(socket)
+
+
+def boot_element(xml, tag):
+    found = ET.fromstring(xml).find(f"os/{tag}")
+    return None if found is None else found.text
+
+
+def test_a_template_with_a_kernel_beside_it_boots_it_directly(env):
+    """A built template (the kvm role's kvm_template_builds) has its kernel
+    and initrd beside its disk: its VMs boot them, with the disk as root,
+    and keep them through an edit; other templates boot from the disk."""
+    templates = env["tmp"] / "templates"
+    (templates / "debian-13.vmlinuz").write_bytes(b"kernel")
+    (templates / "debian-13.initrd").write_bytes(b"initrd")
+    run(env, ALICE, ["define", "deb", "--template", "debian-13"])
+    xml = env["virt"].domains["alice_deb"]
+    assert boot_element(xml, "kernel") == str(templates / "debian-13.vmlinuz")
+    assert boot_element(xml, "initrd") == str(templates / "debian-13.initrd")
+    assert boot_element(xml, "cmdline") == domxml.BOOT_CMDLINE
+    assert ET.fromstring(xml).find("os/boot") is None
+    run(env, ALICE, ["edit", "deb", "--vcpus", "2"])
+    assert boot_element(env["virt"].domains["alice_deb"], "kernel").endswith("debian-13.vmlinuz")
+    run(env, ALICE, ["define", "tin", "--template", "tiny"])
+    tiny = env["virt"].domains["alice_tin"]
+    assert boot_element(tiny, "kernel") is None
+    assert ET.fromstring(tiny).find("os/boot").get("dev") == "hd"
+
+
+def test_a_kernel_without_its_initrd_is_not_booted(env):
+    (env["tmp"] / "templates" / "tiny.vmlinuz").write_bytes(b"kernel")
+    run(env, ALICE, ["define", "vm", "--template", "tiny"])
+    assert boot_element(env["virt"].domains["alice_vm"], "kernel") is None
+
+
+@pytest.mark.parametrize(
+    ("kernel", "initrd"),
+    [("/t/k", ""), ("", "/t/i"), ("/t/../etc/k", "/t/i"), ("/t/k;x", "/t/i")],
+)
+def test_boot_files_must_be_safe_paths_and_come_together(kernel, initrd):
+    spec = domxml.Spec(
+        name="alice_vm", owner_uid=2001, owner_user="alice", vcpus=1, memory_mib=128,
+        disk_path="/i/alice_vm.qcow2", disk_gib=1, template="t", kernel=kernel, initrd=initrd,
+    )  # fmt: skip
+    with pytest.raises(UsageError):
+        domxml.build(spec)

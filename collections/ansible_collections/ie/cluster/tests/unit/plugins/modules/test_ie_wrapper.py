@@ -270,7 +270,7 @@ class ToolsWithMsgfmt(FakeTools):
     def __call__(self, argv, data=None, **kwargs):
         if os.path.basename(argv[0]) == "msgfmt":
             self.calls.append(argv)
-            done = subprocess.run(argv, capture_output=True, text=True, check=False)
+            done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
             return done.returncode, done.stdout, done.stderr
         return FakeTools.__call__(self, argv, data, **kwargs)
 
