@@ -86,9 +86,7 @@ class FakeSacctmgr(object):
         return out
 
 
-def run_module(
-    main, monkeypatch, fake, capsys, check_mode=False, diff=False, missing=(), **params
-):
+def run_module(main, monkeypatch, fake, capsys, check_mode=False, diff=False, missing=(), **params):
     """Run a module's main() with params against the fake; return its JSON
     result. The tools named in ``missing`` are not on the host."""
     args = dict(params)
