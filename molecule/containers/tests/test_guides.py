@@ -35,10 +35,10 @@ CMD ["/bin/busybox", "sh", "-c", "trap 'exit 0' TERM; /bin/busybox httpd -f -p 8
 
 def run_block(name):
     """The guide's block ``name`` as alice: the script in her home, run by
-    bash with no input (``exec -it`` gets an empty standard input)."""
+    bash; what a student would type into ``exec -it``'s shell is "exit"."""
     text = shlex.quote(runnable.script(GUIDE[name]))
     ok(as_user("alice", f"printf %s {text} > .guide-{name}.sh"))
-    result = as_user("alice", f"bash .guide-{name}.sh < /dev/null")
+    result = as_user("alice", f"printf 'exit\\n' | bash .guide-{name}.sh")
     as_user("alice", f"rm -f .guide-{name}.sh")
     assert result.rc == 0, f"the guide's {name} block failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
@@ -49,6 +49,9 @@ def web_context():
     as_user("alice", "rm -rf web && mkdir web && cp /bin/busybox web/ && echo note > web/notes.txt")
     ok(as_user("alice", f"printf %s {shlex.quote(CONTAINERFILE)} > web/Containerfile"))
     yield
+    # what a block that failed half-way left behind
+    wrapper("ie-podman", "alice", "rm --force site")
+    wrapper("ie-podman", "alice", "rmi web")
     as_user("alice", "rm -rf web web_latest.sif")
 
 
@@ -65,7 +68,15 @@ def test_the_guides_ie_podman_session_runs_as_written(web_context):
     assert "web:latest" not in [i["image"] for i in images]
 
 
-def test_the_guides_ie_virsh_session_runs_as_written():
+@pytest.fixture
+def vm_cleanup():
+    yield
+    # what a block that failed half-way left behind
+    wrapper("ie-virsh", "alice", "destroy os-lab")
+    wrapper("ie-virsh", "alice", "undefine os-lab")
+
+
+def test_the_guides_ie_virsh_session_runs_as_written(vm_cleanup):
     # debian-13 is the template the kvm role built (kvm_template_builds)
     out = run_block("ie-virsh")
     assert "debian-13" in out and "NEXT_BOOT" in out

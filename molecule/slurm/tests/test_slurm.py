@@ -1,11 +1,12 @@
 """Slurm as students and admins see it, on three nodes with real daemons.
 
-The GPUs are stand-in device nodes (/dev/nvidia0 made by prepare.yml): they
+The GPUs are stand-in device nodes (/dev/nvidia0, the nvidia role's): they
 let Slurm schedule and confine --gpus tesla:1; nothing here computes on a GPU.
 """
 
 import re
 import shlex
+import subprocess
 import time
 
 import pytest
@@ -263,3 +264,33 @@ def test_declared_accounts_and_their_users_are_in_the_database(host):
     jobs = as_student(host, "sbatch --parsable -A os-course --hold --wrap true")
     assert jobs.rc == 0, jobs.stderr
     host.run(f"scancel {jobs.stdout.strip()}")
+
+
+def test_a_compute_node_restarted_without_warning_comes_back_by_itself(host):
+    """Issue 26: the server restarts (the container, as a power cut would), its
+    /dev is new and the stand-in GPU gone. With no Ansible run, the nvidia
+    role's unit makes the device node again before slurmd starts, slurmd
+    (restarted on failure) registers, and the node is idle and runs a GPU
+    job again."""
+    gs03 = node("slurm-gs03")
+    restarted = subprocess.run(
+        ["podman", "restart", "--time", "30", "slurm-gs03"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert restarted.returncode == 0, restarted.stderr
+
+    def idle():
+        out = host.check_output("scontrol show node slurm-gs03")
+        state = re.search(r"\bState=(\S+)", out).group(1)
+        return state == "IDLE" and gs03.file("/dev/nvidia0").exists
+
+    back = wait_for(idle, timeout=300, interval=5)
+    assert back, host.check_output("scontrol show node slurm-gs03")
+    assert gs03.service("ie-gpu-devices").is_enabled
+    assert gs03.service("slurmd").is_running
+    probe = "echo CVD=$CUDA_VISIBLE_DEVICES"
+    job = as_student(host, f"srun -w slurm-gs03 --gpus tesla:1 -t 1 bash -c '{probe}'")
+    assert job.rc == 0 and "CVD=0" in job.stdout, job.stderr
