@@ -97,12 +97,6 @@ def _(msgid: str, /, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
-def ngettext(singular: str, plural: str, n: int, /, **fields: object) -> str:
-    """The singular or plural form for ``n``, translated, fields filled in
-    (``n`` among them)."""
-    return _current.ngettext(singular, plural, n).format(n=n, **fields)
-
-
 def N_(msgid: str, /) -> str:  # gettext's name for "translated later"
     """Mark a text kept in a constant for the catalogue; ``_`` translates
     it where it is shown."""
