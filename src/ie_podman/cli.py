@@ -26,7 +26,7 @@ from ie_common.errors import (
 )
 from ie_common.i18n import N_, _
 from ie_common.identity import Caller, derived_range, from_sudo, subordinate_range
-from ie_podman import __version__, config, ipam, naming, options, policy
+from ie_podman import __version__, allowlist, config, ipam, naming, options, policy
 from ie_podman.admin import AdminCommands
 from ie_podman.backend import (
     NETWORK_LABEL,
@@ -243,7 +243,7 @@ class App(
     # -- commands ----------------------------------------------------------
 
     def cmd_exec(self, args: list[str]) -> int:
-        parsed = policy.parse_options(args, options.EXEC, extra_refused=policy.PRIVILEGED_EXEC)
+        parsed = policy.parse_options(args, options.EXEC, extra_refused=allowlist.PRIVILEGED_EXEC)
         if len(parsed.positionals) < 2:
             raise UsageError(_("exec needs a container NAME and a COMMAND"))
         full, _owned = self.own_container(parsed.positionals[0])
@@ -337,7 +337,7 @@ class App(
         audit.record(self.cfg.audit_log, self.caller, command, target, outcome, detail, "ie-podman")
 
 
-COMMANDS: dict[str, tuple[Callable[[App, list[str]], int], tuple[policy.Option, ...], str]] = {
+COMMANDS: dict[str, tuple[Callable[[App, list[str]], int], tuple[allowlist.Option, ...], str]] = {
     "build": (App.cmd_build, options.BUILD, "build --tag NAME[:TAG] [OPTIONS] DIR"),
     "cp": (App.cmd_cp, options.NAMES_ONLY, "cp FILE NAME:PATH | cp NAME:PATH FILE"),
     "exec": (App.cmd_exec, options.EXEC, "exec [OPTIONS] NAME COMMAND [ARG ...]"),
@@ -398,7 +398,7 @@ def command_help(command: str, cfg: config.Config | None) -> str:
     return helptext.page(
         f"sudo ie-podman {usage}",
         _(dict(COMMAND_LIST).get(command, "")),
-        [helptext.table(_("options (the same as podman's)"), policy.option_rows(opts))],
+        [helptext.table(_("options (the same as podman's)"), allowlist.option_rows(opts))],
         [
             _(
                 "Options that reach host privileges are refused with the reason "

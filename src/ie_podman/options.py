@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from ie_common.errors import UsageError
 from ie_common.i18n import N_, _
-from ie_podman import policy
+from ie_podman import allowlist
 
 
 def opt(
     names: tuple[str, ...], dest: str, value: bool = False, metavar: str = "VALUE", help: str = ""
-) -> policy.Option:
-    return policy.Option(names, dest, value, help=help, metavar=metavar)
+) -> allowlist.Option:
+    return allowlist.Option(names, dest, value, help=help, metavar=metavar)
 
 
 HELP = opt(("--help",), "help", help=N_("show this help"))
 FORMAT = opt(("--format",), "format", True, "json|table", N_("json for scripts"))
-RUN = (*policy.RUN_OPTIONS, HELP)
-EXEC = (*policy.EXEC_OPTIONS, HELP)
-BUILD = (*policy.BUILD_OPTIONS, HELP)
+RUN = (*allowlist.RUN_OPTIONS, HELP)
+EXEC = (*allowlist.EXEC_OPTIONS, HELP)
+BUILD = (*allowlist.BUILD_OPTIONS, HELP)
 NAMES_ONLY = (HELP,)
 FORMAT_ONLY = (FORMAT, HELP)
 STOP = (opt(("--time", "-t"), "time", True, "SECONDS", N_("seconds to wait before killing")), HELP)

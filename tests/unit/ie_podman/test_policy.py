@@ -3,9 +3,9 @@
 import pytest
 
 from ie_common.errors import Refused, UsageError
-from ie_podman import policy
+from ie_podman import allowlist, policy
 
-RUN = policy.RUN_OPTIONS
+RUN = allowlist.RUN_OPTIONS
 
 
 def test_allowed_options_and_the_image_and_command_after_them():
@@ -25,12 +25,12 @@ def test_allowed_options_and_the_image_and_command_after_them():
 
 @pytest.mark.parametrize(
     "option",
-    sorted(set(policy.HOST_PRIVILEGE) - {o for opt in policy.RUN_OPTIONS for o in opt.names}),
+    sorted(set(allowlist.HOST_PRIVILEGE) - {o for opt in allowlist.RUN_OPTIONS for o in opt.names}),
 )
 def test_every_host_privilege_option_is_refused_with_its_reason(option):
     with pytest.raises(Refused) as err:
         policy.parse_options([option, "x", "img"], RUN)
-    assert policy.HOST_PRIVILEGE[option] in err.value.message
+    assert allowlist.HOST_PRIVILEGE[option] in err.value.message
     with pytest.raises(Refused):
         policy.parse_options([f"{option}=x", "img"], RUN)
 
@@ -56,7 +56,9 @@ def test_a_value_is_required_and_single_options_once():
 def test_exec_privileged_is_refused():
     with pytest.raises(Refused) as err:
         policy.parse_options(
-            ["--privileged", "c", "sh"], policy.EXEC_OPTIONS, extra_refused=policy.PRIVILEGED_EXEC
+            ["--privileged", "c", "sh"],
+            allowlist.EXEC_OPTIONS,
+            extra_refused=allowlist.PRIVILEGED_EXEC,
         )
     assert "whole host" in err.value.message
 
@@ -110,6 +112,6 @@ def test_limits_are_checked(key, value):
 
 
 def test_help_lists_every_allowed_option():
-    text = "\n".join(names for names, _ in policy.option_rows(RUN))
+    text = "\n".join(names for names, _ in allowlist.option_rows(RUN))
     for opt in RUN:
         assert opt.names[0] in text
