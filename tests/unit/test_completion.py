@@ -86,10 +86,10 @@ def test_the_script_is_valid_bash_and_binds_both_commands():
 
 
 def test_the_verbs_offered_are_the_wrappers_commands():
-    from ie_podman import cli as podman_cli
+    from ie_podman import helppage
     from ie_virsh import options as virsh_options
 
-    podman = {name for name, _ in podman_cli.COMMAND_LIST} - {"admin"}
+    podman = {name for name, _ in helppage.COMMAND_LIST} - {"admin"}
     assert set(complete("ie-podman ")) == podman
     parser = virsh_options.parser()
     (commands,) = parser._subparsers._group_actions
