@@ -96,13 +96,20 @@ class Checked(str):
         return str(self) % values
 
 
+@pytest.fixture(scope="session")
+def japanese_catalogue(compiled_locale) -> dict[str, str]:
+    """The compiled Japanese catalogue, message -> translation, read once."""
+    with open(compiled_locale / "ja" / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo", "rb") as handle:
+        return gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+
+
 class CheckedEnglish(gettext.NullTranslations):
     """English, as the code has it (the tests' assertions read English),
     and each message looked up in the Japanese catalogue on the way."""
 
-    def __init__(self, japanese: gettext.GNUTranslations) -> None:
+    def __init__(self, catalogue: dict[str, str]) -> None:
         super().__init__()
-        self.catalogue = japanese._catalog  # type: ignore[attr-defined]
+        self.catalogue = catalogue
         self.missing: list[str] = []
         self.bad: list[tuple] = []
 
@@ -117,7 +124,7 @@ class CheckedEnglish(gettext.NullTranslations):
 
 
 @pytest.fixture(autouse=True)
-def every_message_translated(request, monkeypatch, compiled_locale):
+def every_message_translated(request, monkeypatch, compiled_locale, japanese_catalogue):
     """In the wrappers' tests, every message the code shows (each refusal,
     hint and help text the tests reach) must have a Japanese translation
     that takes the same fields: a test fails on a message without one.
@@ -132,8 +139,7 @@ def every_message_translated(request, monkeypatch, compiled_locale):
         yield
         i18n.use(None)
         return
-    with open(compiled_locale / "ja" / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo", "rb") as handle:
-        checked = CheckedEnglish(gettext.GNUTranslations(handle))
+    checked = CheckedEnglish(japanese_catalogue)
     monkeypatch.setattr(i18n, "_current", checked)
     monkeypatch.setattr(i18n, "use", lambda lang, locale_dir=None: None)
     yield
