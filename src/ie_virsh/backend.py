@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 from typing import Any
 
@@ -92,12 +94,34 @@ def create_overlay(qemu_img: str, template: str, overlay: str, size_gib: int) ->
         capture_output=True,
         env=CLEAN_ENV,
         check=False,
-        umask=0o077,  # the student's disk: readable by root (and QEMU, by libvirt's chown) only
+        umask=0o077,  # the student's disk: root's until give_to_qemu makes it QEMU's
     )
     if result.returncode != 0:
         raise ToolFailed(
             _("qemu-img could not make the disk: {error}", error=result.stderr.decode().strip())
         )
+
+
+def give_to_qemu(path: str, uid: int, gid: int) -> None:
+    """A VM's own disk, for QEMU alone: owner ``uid``:``gid``, mode 0600.
+
+    libvirt relabels nothing for ie-virsh's domains (domxml.build), so the
+    disk must already be QEMU's. Changed through a descriptor opened without
+    following links, and only if it is one plain file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError as exc:
+        raise ToolFailed(
+            _("the disk {path} cannot be opened: {strerror}", path=path, strerror=exc.strerror)
+        ) from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            raise ToolFailed(_("the disk {path} is not a plain file; ask the admins", path=path))
+        os.fchown(fd, uid, gid)
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def virtual_size_gib(qemu_img: str, image: str) -> int:

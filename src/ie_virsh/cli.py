@@ -35,13 +35,39 @@ class App(OwnedVMs, TemplateFiles, GdbstubCommands):
     def spec(self, full: str, **values: Any) -> domxml.Spec:
         """A domain of the caller's: the owner always comes from the caller,
         the boot files from the template's name, never from the XML."""
+        qemu_uid, qemu_gid = self.cfg.qemu_ids()
         return domxml.Spec(
             name=full,
             owner_uid=self.caller.uid,
             owner_user=self.caller.name,
+            qemu_uid=qemu_uid,
+            qemu_gid=qemu_gid,
             **self.boot_files(values.get("template", "")),
             **values,
         )
+
+    def spec_of(self, full: str, info: dict, **changes: Any) -> domxml.Spec:
+        """The caller's defined VM ``full`` as ie-virsh writes it now, with ``changes``."""
+        iface = info["interfaces"][0] if info["interfaces"] else {}
+        values: dict[str, Any] = {
+            "vcpus": info.get("defined_vcpus", info["vcpus"]),
+            "memory_mib": info.get("defined_memory_mib", info["memory_mib"]),
+            "disk_path": info["disks"][0],
+            "disk_gib": info["disk_gib"],
+            "template": info["template"],
+            "domain_type": info["type"] or self.cfg.domain_type,
+            "interface_type": iface.get("type") or self.cfg.interface.get("type", "user"),
+            "interface_source": iface.get("source", ""),
+            "gdb_socket": info["gdb_socket"],
+            "uuid": info["uuid"],
+            "mac": iface.get("mac", ""),
+        }
+        return self.spec(full, **(values | changes))
+
+    def own_disks(self, info: dict) -> list[str]:
+        """The VM's disks in the images directory (the only ones ie-virsh makes)."""
+        images = self.cfg.images_dir.rstrip("/") + "/"
+        return [d for d in info["disks"] if d.startswith(images) and ".." not in d.split("/")]
 
     # -- commands ---------------------------------------------------------------
 
@@ -124,6 +150,7 @@ class App(OwnedVMs, TemplateFiles, GdbstubCommands):
         xml = domxml.build(spec)
         backend.create_overlay(self.cfg.qemu_img, template, overlay, disk)
         try:
+            backend.give_to_qemu(overlay, spec.qemu_uid, spec.qemu_gid)
             self.virt.define(xml)
         except IeError:
             os.unlink(overlay)
@@ -166,8 +193,8 @@ class App(OwnedVMs, TemplateFiles, GdbstubCommands):
                 _("{name} is running", name=a.name), _("ie-virsh destroy {name} first", name=a.name)
             )
         self.virt.undefine(full)
-        for disk in info["disks"]:
-            if disk.startswith(self.cfg.images_dir.rstrip("/") + "/") and os.path.isfile(disk):
+        for disk in self.own_disks(info):
+            if os.path.isfile(disk):
                 os.unlink(disk)
         self.audit("undefine", a.name, "ok")
         print(a.name)
@@ -201,9 +228,9 @@ class App(OwnedVMs, TemplateFiles, GdbstubCommands):
         return EXIT_OK
 
     def cmd_start(self, a: argparse.Namespace) -> int:
-        full, info = self.own(a.name)
-        socket = info["gdb_socket"]
         with self.locked():
+            full, info = self.own(a.name)
+            socket = info["gdb_socket"]
             if self.virt.is_active(full):
                 raise Refused(
                     _("{name} is already running", name=a.name),
@@ -214,6 +241,7 @@ class App(OwnedVMs, TemplateFiles, GdbstubCommands):
                 )
             # what it boots with, against everything else that is defined or running
             self.check_limits(info["vcpus"], info["memory_mib"], info["disk_gib"], replacing=full)
+            self.make_current(full, info)
             if socket:
                 self.prepare_gdb_dir(socket)
             self.virt.start(full)
@@ -222,6 +250,16 @@ class App(OwnedVMs, TemplateFiles, GdbstubCommands):
         self.audit("start", a.name, "ok")
         print(_("{name} (gdbstub: {socket})", name=a.name, socket=socket) if socket else a.name)
         return EXIT_OK
+
+    def make_current(self, full: str, info: dict) -> None:
+        """Before a start: a VM defined by an older ie-virsh (one that let
+        libvirt chown the templates) is defined again as ie-virsh writes
+        VMs now, and its disk is QEMU's."""
+        spec = self.spec_of(full, info)
+        if info["qemu_label"] != domxml.qemu_label(spec.qemu_uid, spec.qemu_gid):
+            self.virt.define(domxml.build(spec))
+        for disk in self.own_disks(info):
+            backend.give_to_qemu(disk, spec.qemu_uid, spec.qemu_gid)
 
     def cmd_destroy(self, a: argparse.Namespace) -> int:
         full = self.own_running(a.name)
@@ -260,22 +298,7 @@ class App(OwnedVMs, TemplateFiles, GdbstubCommands):
             )
         else:
             self.check_limits(vcpus, memory, info["disk_gib"], replacing=full)
-        iface = info["interfaces"][0] if info["interfaces"] else {}
-        spec = self.spec(
-            full,
-            vcpus=vcpus,
-            memory_mib=memory,
-            disk_path=info["disks"][0],
-            disk_gib=info["disk_gib"],
-            template=info["template"],
-            domain_type=info["type"] or self.cfg.domain_type,
-            interface_type=iface.get("type") or self.cfg.interface.get("type", "user"),
-            interface_source=iface.get("source", ""),
-            gdb_socket=info["gdb_socket"],
-            uuid=info["uuid"],
-            mac=iface.get("mac", ""),
-        )
-        self.virt.define(domxml.build(spec))
+        self.virt.define(domxml.build(self.spec_of(full, info, vcpus=vcpus, memory_mib=memory)))
         self.audit("edit", a.name, "ok", f"vcpus={vcpus} memory={memory}")
         text = (
             _("{name}: {vcpus} vCPU, {memory} MiB (from the next start)")

@@ -53,6 +53,22 @@ class Config:
     def limits_for(self, user: str) -> Limits:
         return self.user_limits.get(user, self.limits)
 
+    def qemu_ids(self) -> tuple[int, int]:
+        """The uid of ``qemu_user`` and the gid of ``qemu_group`` (qemu.conf's)."""
+        import grp
+        import pwd
+
+        try:
+            return pwd.getpwnam(self.qemu_user).pw_uid, grp.getgrnam(self.qemu_group).gr_gid
+        except KeyError as exc:
+            raise SetupError(
+                _(
+                    "QEMU's user {user} or group {group} does not exist; ask the admins",
+                    user=self.qemu_user,
+                    group=self.qemu_group,
+                )
+            ) from exc
+
 
 def _limits(raw: Any, where: str) -> Limits:
     names = {f.name for f in fields(Limits)}

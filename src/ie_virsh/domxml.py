@@ -47,12 +47,18 @@ class Spec:
     mac: str = ""
     kernel: str = ""  # the template's kernel and initrd, for direct kernel boot
     initrd: str = ""
+    # The user and group QEMU runs as. libvirt changes no file's owner for
+    # the domain (see build); ie-virsh gives the VM's own disk to them.
+    qemu_uid: int = -1
+    qemu_gid: int = -1
 
     def check(self) -> None:
         if not NAME_RE.fullmatch(self.name):
             raise UsageError(_("{name!r} is not a valid domain name", name=self.name))
         if self.domain_type not in ("kvm", "qemu"):
             raise UsageError(_("domain type {domain_type!r}", domain_type=self.domain_type))
+        if self.qemu_uid <= 0 or self.qemu_gid <= 0:
+            raise UsageError(_("QEMU must run as its own user, not as root"))
         if bool(self.kernel) != bool(self.initrd):
             raise UsageError(_("a kernel needs its initrd"))
         for path in (self.disk_path, self.gdb_socket, self.kernel, self.initrd):
@@ -126,12 +132,25 @@ def build(spec: Spec) -> str:
     # port that every local user could connect to).
     _sub(_sub(devices, "serial", type="pty"), "target", port="0")
     _sub(_sub(devices, "console", type="pty"), "target", type="serial", port="0")
+    # libvirt's default (dynamic ownership) chowns every file a domain uses
+    # to QEMU's user: the shared template under each student's disk stays
+    # so after the first start, and any VM's QEMU could then write every
+    # student's base image (and the template's kernel and initrd). With a
+    # fixed label and no relabelling, QEMU runs as the same user and group
+    # but libvirt chowns nothing: templates stay root's, read-only to QEMU.
+    seclabel = _sub(dom, "seclabel", type="static", model="dac", relabel="no")
+    _sub(seclabel, "label", qemu_label(spec.qemu_uid, spec.qemu_gid))
     if spec.gdb_socket:
         cmdline = _sub(dom, f"{{{QEMU_NS}}}commandline")
         _sub(cmdline, f"{{{QEMU_NS}}}arg", value="-gdb")
         _sub(cmdline, f"{{{QEMU_NS}}}arg", value=f"unix:{spec.gdb_socket},server=on,wait=off")
     ET.indent(dom)
     return ET.tostring(dom, encoding="unicode")
+
+
+def qemu_label(uid: int, gid: int) -> str:
+    """libvirt's DAC label for numeric ids."""
+    return f"+{uid}:+{gid}"
 
 
 def _int(el: ET.Element | None, default: int = 0) -> int:
@@ -160,6 +179,10 @@ def read(xml: str) -> dict:
         value = arg.get("value", "")
         if value.startswith("unix:"):
             gdb = value[len("unix:") :].split(",")[0]
+    label = ""
+    for sec in root.findall("seclabel"):
+        if sec.get("model") == "dac" and sec.get("type") == "static" and sec.get("relabel") == "no":
+            label = (sec.findtext("label") or "").strip()
     ifaces = []
     for iface in root.findall("devices/interface"):
         mac = iface.find("mac")
@@ -187,6 +210,8 @@ def read(xml: str) -> dict:
         "disks": [d.get("file", "") for d in root.findall("devices/disk/source")],
         "interfaces": ifaces,
         "gdb_socket": gdb,
+        # "" unless libvirt relabels nothing (a domain defined before it did)
+        "qemu_label": label,
     }
 
 

@@ -26,12 +26,10 @@ class GdbstubCommands:
         the caller's group allowed to pass through (0710). QEMU makes the
         socket there; the student can reach it but can write nothing into
         /run, and cannot swap the socket for anything else."""
-        import pwd
-
         directory = os.path.dirname(socket)
         if directory != self.gdb_dir():
             raise Refused(_("the gdbstub socket is not in your directory"))
-        qemu_uid = pwd.getpwnam(self.cfg.qemu_user).pw_uid
+        qemu_uid, _qemu_gid = self.cfg.qemu_ids()
         os.makedirs(self.cfg.run_dir, mode=0o755, exist_ok=True)
         if os.path.islink(directory):
             os.unlink(directory)

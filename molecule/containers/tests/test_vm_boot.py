@@ -36,9 +36,18 @@ def test_the_built_template_is_listed_with_its_kernel():
     assert "debian-13" in ok(iev("alice", "templates")).split()
     for suffix in ("qcow2", "vmlinuz", "initrd"):
         f = GS01.file(f"{TEMPLATES}/debian-13.{suffix}")
-        # libvirt's dynamic ownership hands a running VM's backing files to
-        # QEMU's user; nobody else may write them
-        assert f.user in ("root", "libvirt-qemu") and f.mode == 0o644, suffix
+        assert (f.user, f.group, f.mode) == ("root", "root", 0o644), suffix
+
+
+def templates_writable_by_qemu():
+    """The template files QEMU's user could write (none, ever: libvirt
+    relabels nothing for ie-virsh's domains)."""
+    found = GS01.run(
+        f"find {TEMPLATES} -type f "
+        r"\( ! -user root -o -exec runuser -u libvirt-qemu -- test -w {} \; \) -print"
+    )
+    assert found.rc == 0, found.stderr
+    return found.stdout.split()
 
 
 def test_a_vm_boots_to_a_login_prompt_and_its_owner_attaches_gdb():
@@ -50,6 +59,12 @@ def test_a_vm_boots_to_a_login_prompt_and_its_owner_attaches_gdb():
         console = GS01.run(f"python3 /tmp/read-console.py {pty} 600")
         assert console.rc == 0, console.stdout + console.stderr
         assert "debian-13 login:" in console.stdout
+        # While it runs: QEMU is QEMU's user, and the template, kernel and
+        # initrd under it are still root's (libvirt's default would have
+        # chowned them to QEMU's user, for every VM to write).
+        qemu = GS01.check_output("ps -o user:32=,group:32= -C qemu-system-x86_64").split()
+        assert qemu and set(qemu) == {"libvirt-qemu"}, qemu
+        assert templates_writable_by_qemu() == []
         # the owner attaches gdb to the running kernel through the socket ie-virsh names
         socket = ok(iev("alice", "gdb boot")).split()[3]
         gdb = as_user(
@@ -66,3 +81,4 @@ def test_a_vm_boots_to_a_login_prompt_and_its_owner_attaches_gdb():
         iev("alice", "destroy boot")
         iev("alice", "undefine boot")
     GS01.run("rm -f /tmp/read-console.py")
+    assert templates_writable_by_qemu() == []

@@ -32,6 +32,9 @@ def env(tmp_path, monkeypatch):
             "run_dir": str(tmp_path / "run"),
             "audit_log": str(tmp_path / "audit.log"),
             "lock_file": str(tmp_path / "ie-virsh.lock"),
+            # QEMU's user on the test host: any user but root (Debian's nobody)
+            "qemu_user": "nobody",
+            "qemu_group": "nogroup",
             "limits": {"vms": 2, "vcpus": 3, "memory_mib": 3072, "disk_gib": 30},
         }
     )

@@ -49,6 +49,7 @@ def with_cfg(env, **values):
     """The scenario's configuration (its directories) with ``values`` changed."""
     base = {k: getattr(env["cfg"], k) for k in ("templates_dir", "images_dir", "run_dir")}
     base |= {"audit_log": env["cfg"].audit_log, "lock_file": env["cfg"].lock_file}
+    base |= {"qemu_user": env["cfg"].qemu_user, "qemu_group": env["cfg"].qemu_group}
     return config.from_dict(base | values)
 
 

@@ -28,6 +28,8 @@ def spec(**kw):
         disk_path="/var/lib/ie-virsh/images/alice_vm.qcow2",
         disk_gib=10,
         template="tiny",
+        qemu_uid=64055,
+        qemu_gid=64055,
     )
     base.update(kw)
     return domxml.Spec(**base)
@@ -375,6 +377,7 @@ def test_boot_files_must_be_safe_paths_and_come_together(kernel, initrd):
     spec = domxml.Spec(
         name="alice_vm", owner_uid=2001, owner_user="alice", vcpus=1, memory_mib=128,
         disk_path="/i/alice_vm.qcow2", disk_gib=1, template="t", kernel=kernel, initrd=initrd,
+        qemu_uid=64055, qemu_gid=64055,
     )  # fmt: skip
     with pytest.raises(UsageError):
         domxml.build(spec)
