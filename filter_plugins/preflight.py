@@ -20,6 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ansible_collections.ie.cluster.plugins.plugin_utils.config_extra import (
+    ceph_settings_problems,
+    ini_extra_problems,
+    slurm_extra_problems,
+)
 from ansible_collections.ie.cluster.plugins.plugin_utils.preflight_checks import (
     NOT_PEM,
     PEM,
@@ -37,6 +42,9 @@ VARIABLES = (
     "ceph_public_network",
     "ceph_fsid",
     "ceph_cluster_settings",
+    "ceph_profile_settings",
+    "slurm_controller_config_extra",
+    "identity_sssd_config_extra",
     "ie_podman_subnet",
     "ie_podman_gateway",
     "ie_podman_pool_start",
@@ -283,6 +291,37 @@ def _pools(hosts: Mapping, groups: Mapping, reserved_hosts: set) -> list[str]:
     return problems
 
 
+def check_config_extra(hosts: Mapping, groups: Mapping, root: str | None = None) -> list[str]:
+    """The extra configuration keys of the hosts that write each file,
+    against the roles' templates (plugin_utils/config_extra.py)."""
+    base = Path(root) if root else Path(__file__).resolve().parents[1]
+    templates = base / "roles"
+    problems = []
+    for host in groups.get("slurm_controller") or []:
+        extra = hosts.get(host, {}).get("slurm_controller_config_extra")
+        if extra:
+            text = (templates / "slurm_controller/templates/slurm.conf.j2").read_text()
+            problems += slurm_extra_problems(extra, text, f"host {host}")
+    sssd = (templates / "identity/templates/sssd.conf.j2").read_text()
+    for host, hv in hosts.items():
+        if hv.get("identity_sssd_config_extra"):
+            problems += ini_extra_problems(
+                hv["identity_sssd_config_extra"],
+                sssd,
+                "identity_sssd_config_extra",
+                "identity",
+                f"host {host}",
+            )
+    conf = (templates / "ceph/templates/ceph.conf.j2").read_text()
+    for host in (groups.get("ceph_mon") or [])[:1]:
+        hv = hosts.get(host, {})
+        settings = list(hv.get("ceph_cluster_settings") or []) + list(
+            hv.get("ceph_profile_settings") or []
+        )
+        problems += ceph_settings_problems(settings, conf, f"host {host}")
+    return problems
+
+
 def preflight_problems(view: Mapping, groups: Mapping) -> list[str]:
     """Every problem of the inventory (``view`` from preflight_view)."""
     hosts = view.get("hosts", {})
@@ -295,6 +334,7 @@ def preflight_problems(view: Mapping, groups: Mapping) -> list[str]:
         *check_ceph(hosts, groups),
         *check_backups(hosts, groups),
         *check_registry(hosts, groups),
+        *check_config_extra(hosts, groups),
     ]
 
 

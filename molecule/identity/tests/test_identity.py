@@ -113,6 +113,19 @@ def test_ssh_login_with_a_key_where_the_access_rules_allow_it():
     assert methods.rc == 255 and "Permission denied (publickey)" in methods.stderr
 
 
+def test_extra_sssd_keys_are_added_once_and_sssd_takes_them():
+    for host in (GS01, ST01):
+        lines = host.file("/etc/sssd/sssd.conf").content_string.splitlines()
+        domain = lines[lines.index("[domain/department]") :]
+        nss = lines[lines.index("[nss]") : lines.index("[pam]")]
+        assert domain.count("ldap_network_timeout = 4") == 1
+        assert nss.count("memcache_timeout = 600") == 1
+        assert sum(line.startswith("ldap_uri") for line in lines) == 1
+        check = host.run("sssctl config-check")
+        assert check.rc == 0, check.stdout + check.stderr
+        assert "Issues identified by validators: 0" in check.stdout
+
+
 def test_sssd_runs_the_responders_and_no_unit_fails():
     # after the logins and lookups above: the socket units are masked, so a
     # lookup cannot start them and fail them (services = nss, pam in sssd.conf)

@@ -89,6 +89,22 @@ def test_configless_nodes_hold_no_slurm_conf_of_their_own(host):
     assert "enable_configless" in out
 
 
+def test_extra_slurm_conf_keys_reach_the_controller_and_the_nodes(host):
+    """slurm_controller_config_extra (issue 26): slurmctld runs with it, and
+    a configless node's cached copy of slurm.conf has it once."""
+    config = host.check_output("scontrol show config")
+    settings = {
+        k.strip(): v.strip()
+        for k, v in (line.split("=", 1) for line in config.splitlines() if " = " in line)
+    }
+    assert settings["MaxJobCount"] == "20000"
+    assert settings["SchedulerParameters"] == "bf_continue,bf_interval=20"
+    assert settings["DefMemPerCPU"] == "100"  # the role's own, untouched
+    node = testinfra.get_host("podman://slurm-gs03")
+    cached = node.file("/var/spool/slurmd/conf-cache/slurm.conf").content_string.splitlines()
+    assert cached.count("MaxJobCount=20000") == 1
+
+
 def test_srun_runs_across_three_hosts(host):
     out = as_student(host, "srun -N3 hostname")
     assert out.rc == 0, out.stderr
