@@ -52,6 +52,15 @@ options:
     description: Where OSD data directories live.
     type: path
     default: /var/lib/ceph/osd
+  osd_id:
+    description:
+      - Make the OSD under this id, which C(ceph osd destroy) has kept for a
+        replaced disk (C(playbooks/replace-osd.yml)); by default the
+        monitors give a new id.
+      - For O(backend=device), C(ceph-volume lvm create --osd-id); for
+        O(backend=file), C(ceph osd new UUID ID).
+    type: int
+    version_added: 1.0.0
 attributes:
   check_mode:
     support: full
@@ -154,8 +163,9 @@ def file_osd(module, params, changes):
         # instead of leaving an orphan id behind.
         osd_uuid = str(uuid.uuid4())
         secret = CommandRunner(module, "ceph-authtool").run(["--gen-print-key"]).stdout.strip()
+        reuse = [str(params["osd_id"])] if params["osd_id"] is not None else []
         new = ceph.run(
-            ["osd", "new", osd_uuid, "-i", "-"],
+            ["osd", "new", osd_uuid, *reuse, "-i", "-"],
             mutating=True,
             data=json.dumps({"cephx_secret": secret}),
         )
@@ -205,7 +215,10 @@ def device_osd(module, params, changes):
     osd_id = lookup()
     if osd_id is not None:
         return osd_id
-    create = volume.run(["lvm", "create", "--bluestore", "--data", params["device"]], mutating=True)
+    reuse = ["--osd-id", str(params["osd_id"])] if params["osd_id"] is not None else []
+    create = volume.run(
+        ["lvm", "create", "--bluestore", *reuse, "--data", params["device"]], mutating=True
+    )
     changes.append(create.argv)
     if module.check_mode:
         return None
@@ -220,6 +233,8 @@ def device_osd(module, params, changes):
 def run_module(module):
     params = module.params
     changes = []
+    if params["osd_id"] is not None and params["osd_id"] < 0:
+        module.fail_json(msg="osd_id must be 0 or more, got %d" % params["osd_id"])
     if params["backend"] == "device":
         if not params["device"] or params["slot"]:
             module.fail_json(msg="backend=device needs device (and no slot)")
@@ -246,6 +261,7 @@ def main():
             cluster=dict(type="str", default="ceph"),
             bootstrap_keyring=dict(type="path", no_log=False),
             data_root=dict(type="path", default="/var/lib/ceph/osd"),
+            osd_id=dict(type="int"),
         ),
         supports_check_mode=True,
     )

@@ -29,12 +29,16 @@ class FakeTools(object):
         if tool == "ceph-volume" and args[2:4] == ["lvm", "list"]:
             return 0, json.dumps(self.lvm), ""
         if tool == "ceph-volume" and args[2:4] == ["lvm", "create"]:
-            self.lvm[str(len(self.lvm))] = [{"devices": [args[-1]]}]
+            osd_id = args[args.index("--osd-id") + 1] if "--osd-id" in args else len(self.lvm)
+            self.lvm[str(osd_id)] = [{"devices": [args[-1]]}]
             return 0, "", ""
         if tool == "ceph-authtool":
             return 0, "AQsecret==\n", ""
         if tool == "ceph" and "new" in args:
             assert json.loads(data) == {"cephx_secret": "AQsecret=="}
+            after = args[args.index("new") + 2]
+            if after != "-i":  # a destroyed id, reused
+                return 0, "%s\n" % after, ""
             self.next_id += 1
             return 0, "%d\n" % self.next_id, ""
         if tool == "ceph-osd":
@@ -145,3 +149,20 @@ def test_bad_input_is_refused(monkeypatch, capsys):
         result = run_module(ceph_osd.main, monkeypatch, fake, capsys, **params)
         assert result["failed"] is True and message in result["msg"]
     assert fake.calls == []
+
+
+def test_a_replaced_disk_gets_the_destroyed_osds_id(monkeypatch, capsys, tmp_path):
+    fake = FakeTools(lvm={"0": [{"devices": ["/dev/sdb"]}]})
+    new = run_module(
+        ceph_osd.main, monkeypatch, fake, capsys, backend="device", device="/dev/sdx", osd_id=7
+    )
+    assert new["osd_id"] == 7
+    assert new["commands"][0][-5:] == ["--bluestore", "--osd-id", "7", "--data", "/dev/sdx"]
+    fake, params = file_osd_setup(monkeypatch, tmp_path)
+    made = run_module(ceph_osd.main, monkeypatch, fake, capsys, osd_id=3, **params)
+    assert made["changed"] is True and made["osd_id"] == 3
+    osd_new = made["commands"][0]
+    assert osd_new[-6:-4] == ["osd", "new"] and osd_new[-3:] == ["3", "-i", "-"]
+    assert (tmp_path / "ceph-3" / "ie_slot").read_text() == "file0\n"
+    refused = run_module(ceph_osd.main, monkeypatch, fake, capsys, osd_id=-1, **params)
+    assert refused["failed"] is True and "osd_id must be 0 or more" in refused["msg"]
