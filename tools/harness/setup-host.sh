@@ -21,11 +21,42 @@ else
     echo "setup: Debian packages present"
 fi
 
+# The wrappers extract students' archives with tarfile's data filter (PEP
+# 706: Python 3.12, backported to 3.11.4), and the unit tests run them with
+# the virtualenv's Python. Debian 13's python3 has it; Debian 12's (3.11.2)
+# does not. IE_PYTHON names a Python to use.
+has_filter() {
+    "$1" -c 'import sys, tarfile; sys.exit(not (sys.version_info >= (3, 11) and hasattr(tarfile, "data_filter")))' 2>/dev/null
+}
+pick_python() {
+    local candidate
+    for candidate in ${IE_PYTHON:-} python3 python3.13 python3.12 "$HOME"/.pyenv/versions/3.1[1-3]*/bin/python3; do
+        if command -v "$candidate" >/dev/null 2>&1 && has_filter "$candidate"; then
+            command -v "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+if [[ -x .venv/bin/python ]] && ! has_filter .venv/bin/python; then
+    echo "setup: the virtualenv's Python has no tarfile data filter (PEP 706): building it again"
+    rm -rf .venv
+fi
+
 stamp=.venv/.ie-requirements.sha256
 want=$(cat requirements/dev.txt requirements/constraints.txt | sha256sum | cut -d' ' -f1)
 if [[ ! -x .venv/bin/python || ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
     echo "setup: building the virtualenv .venv"
-    [[ -x .venv/bin/python ]] || python3 -m venv .venv
+    if [[ ! -x .venv/bin/python ]]; then
+        if ! python=$(pick_python); then
+            echo "setup: no Python 3.11.4 or newer with tarfile's data filter (PEP 706) found;" \
+                "Debian 12's python3 is 3.11.2. Install one (Debian 13's python3 has it) and" \
+                "run again with IE_PYTHON=/path/to/python3" >&2
+            exit 1
+        fi
+        echo "setup: the virtualenv's Python is $python"
+        "$python" -m venv .venv
+    fi
     .venv/bin/pip install -q --upgrade pip
     .venv/bin/pip install -q -r requirements/dev.txt -c requirements/constraints.txt
     echo "$want" > "$stamp"
