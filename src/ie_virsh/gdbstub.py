@@ -49,13 +49,8 @@ class GdbstubCommands:
         The directory is the student's, so the name may have been swapped for
         a link: the socket is opened without following links, checked (a
         socket, one link, made by QEMU) and changed through its descriptor."""
-        import grp
-        import pwd
-
-        gid = grp.getgrnam(self.cfg.qemu_group).gr_gid
-        qemu_uids = {0}
-        with contextlib.suppress(KeyError):
-            qemu_uids.add(pwd.getpwnam(self.cfg.qemu_user).pw_uid)
+        qemu_uid, gid = self.cfg.qemu_ids()
+        qemu_uids = {0, qemu_uid}
         for _attempt in range(50):
             if os.path.lexists(socket):
                 break

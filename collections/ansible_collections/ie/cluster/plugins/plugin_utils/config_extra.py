@@ -64,6 +64,11 @@ def ini_template_keys(text: str) -> dict[str, set[str]]:
     return sections
 
 
+def _as_list(value: Any) -> list:
+    """A slurm.conf value's items: a list as it is, anything else alone."""
+    return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+
+
 def _scalar_problem(value: Any, where: str, bools: bool) -> str:
     if isinstance(value, bool) and not bools:
         return f"{where}: {value!r} is a yes/no; write the value Slurm expects (YES, NO) as text."
@@ -100,8 +105,7 @@ def slurm_extra_problems(extra: Any, template: str, where: str) -> list[str]:
         elif lower in seen:
             problems.append(f"{name}: {key} is given twice (Slurm ignores the case of keys).")
         seen.add(lower)
-        values = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
-        for item in values or [""]:
+        for item in _as_list(value) or [""]:
             problem = _scalar_problem(item, f"{name}: {key}", bools=False)
             if problem:
                 problems.append(problem)
@@ -112,8 +116,7 @@ def slurm_conf_lines(extra: Mapping) -> str:
     """The extra keys as slurm.conf lines, in the order given."""
     lines = []
     for key, value in extra.items():
-        values = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
-        lines.append(f"{key}={','.join(str(v) for v in values)}")
+        lines.append(f"{key}={','.join(str(v) for v in _as_list(value))}")
     return "\n".join(lines)
 
 
