@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from test_become import ROOT, plays, tasks, without_become
 
 UPGRADE = ROOT / "playbooks/upgrade.yml"
@@ -22,6 +23,17 @@ ROLLING = [
     "slurm_compute",
     "all",
 ]
+
+
+def steps(play, here: Path = UPGRADE.parent) -> list[dict]:
+    """A play's tasks in order, with the task files it includes in place."""
+    found = []
+    for task in tasks(play):
+        found.append(task)
+        included = task.get("ansible.builtin.include_tasks")
+        if included:
+            found += steps({"tasks": yaml.safe_load((here / included).read_text())}, here)
+    return found
 
 
 def test_every_play_stops_the_whole_run_at_the_first_failure():
@@ -48,8 +60,8 @@ def test_noout_is_set_before_the_first_ceph_daemon_and_cleared_after_the_last():
 
 def test_every_restart_waits_for_its_service_before_the_next_host():
     for play in PLAYS:
-        names = [t.get("name", "") for t in tasks(play)]
-        restarts = [i for i, t in enumerate(tasks(play)) if "ansible.builtin.systemd_service" in t]
+        names = [t.get("name", "") for t in steps(play)]
+        restarts = [i for i, t in enumerate(steps(play)) if "ansible.builtin.systemd_service" in t]
         for i in restarts:
             assert any(n.startswith(("Wait", "Ceph's health")) for n in names[i + 1 :]), play[
                 "name"

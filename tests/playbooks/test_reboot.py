@@ -1,0 +1,55 @@
+"""playbooks/reboot.yml's shape: what molecule/site's planned reboot relies
+on and cannot show for every inventory (it runs the playbook for real on a
+monitor, MDS, compute node and client, and on an OSD host)."""
+
+from __future__ import annotations
+
+from test_become import ROOT, plays, without_become
+from test_upgrade import steps
+
+REBOOT = ROOT / "playbooks/reboot.yml"
+PLAYS = [play for _path, play in plays(REBOOT)]
+
+
+def names() -> list[str]:
+    return [t.get("name", "") for t in steps(PLAYS[0], REBOOT.parent)]
+
+
+def index(prefix: str) -> int:
+    found = [i for i, name in enumerate(names()) if name.startswith(prefix)]
+    assert found, prefix
+    return found[0]
+
+
+def test_one_host_at_a_time_and_the_first_failure_stops_the_run():
+    assert len(PLAYS) == 1
+    assert PLAYS[0]["serial"] == 1 and PLAYS[0]["any_errors_fatal"] is True
+
+
+def test_every_check_comes_before_anything_changes():
+    first_change = index("Drain the node")
+    for check in ("Ceph's health before anything stops", "Ceph allows its daemons to stop"):
+        assert index(check) < first_change
+
+
+def test_ok_to_stop_asks_for_every_kind_of_daemon_the_host_has():
+    task = next(t for t in steps(PLAYS[0]) if t.get("name", "").startswith("Ceph allows"))
+    for kind in ("'mon', 'ok-to-stop'", "'osd', 'ok-to-stop'", "'mds', 'ok-to-stop'"):
+        assert kind in task["loop"]
+
+
+def test_drained_and_noout_set_before_the_reboot_resumed_and_cleared_after():
+    reboot = next(i for i, t in enumerate(steps(PLAYS[0])) if "ansible.builtin.reboot" in t)
+    assert index("Drain the node") < index("Set noout") < reboot
+    assert reboot < index("Wait until the monitor is back") < index("Ceph's health with the host back")
+    assert index("Ceph's health with the host back") < index("Clear noout") < index("Resume the node")
+
+
+def test_the_reboot_sees_a_container_restart_as_a_reboot():
+    reboot = next(t for t in steps(PLAYS[0]) if "ansible.builtin.reboot" in t)["ansible.builtin.reboot"]
+    assert "random/boot_id" in reboot["boot_time_command"]
+    assert "/proc/1/stat" in reboot["boot_time_command"]
+
+
+def test_it_becomes_root_everywhere():
+    assert without_become(REBOOT) == []
