@@ -315,11 +315,11 @@ COMMANDS: dict[str, tuple[Callable[[App, list[str]], int], tuple[allowlist.Optio
     "info": (App.cmd_info, options.FORMAT_ONLY, "info NAME [--format json]"),
     "logs": (App.cmd_logs, options.LOGS, "logs [--follow] [--tail N] NAME"),
     "ps": (App.cmd_ps, options.PS, "ps [--all] [--format json]"),
-    "pull": (App.cmd_pull, options.NAMES_ONLY, "pull IMAGE[:TAG]"),
+    "pull": (App.cmd_pull, options.NAMES_ONLY, "pull [OWNER/]IMAGE[:TAG]"),
     "registry": (
         App.cmd_registry,
         options.FORMAT_ONLY,
-        "registry push IMAGE[:TAG] | search [IMAGE]",
+        "registry push IMAGE[:TAG] | share|unshare IMAGE[:TAG] USER | search [IMAGE]",
     ),
     "rm": (App.cmd_rm, options.RM, "rm [--force] NAME [NAME ...]"),
     "rmi": (App.cmd_rmi, options.NAMES_ONLY, "rmi IMAGE[:TAG] [IMAGE[:TAG] ...]"),

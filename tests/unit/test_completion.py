@@ -58,8 +58,10 @@ def complete(words: str) -> list[str]:
         ("ie-podman rmi ", ["tools:1", "web:latest"]),
         ("ie-podman run -d --name x ", ["tools:1", "web:latest"]),
         ("ie-podman run --name ", []),  # a value of the user's own
-        ("ie-podman registry ", ["push", "search"]),
+        ("ie-podman registry ", ["push", "search", "share", "unshare"]),
         ("ie-podman registry push w", ["web:latest"]),
+        ("ie-podman registry share ", ["tools:1", "web:latest"]),
+        ("ie-podman registry share web:latest ", []),  # no list of students
         ("ie-virsh st", ["start"]),
         ("ie-virsh start ", ["a1", "a2"]),
         ("ie-virsh console ", ["a2"]),

@@ -7,6 +7,7 @@ import shlex
 from students import (
     GS01,
     IMAGES,
+    LIMITED,
     OWNER,
     THIRD,
     VIRSH,
@@ -193,6 +194,38 @@ def test_a_pushed_image_comes_back_to_its_owner_only():
     names = GS01.check_output("podman images --format '{{.Repository}}'").split()
     assert [n for n in names if n.endswith("/pulled")] == [f"localhost/{OWNER}/pulled"]
     ok(iep(OWNER, "rmi pulled"))
+
+
+def test_a_shared_image_reaches_the_student_it_was_shared_with_only():
+    """registry share (issue 25): the owner shares an image with one student,
+    who pulls it as OWNER/IMAGE and gets a copy of their own to run; another
+    student is refused, and after unshare so is the first."""
+    ok(iep(OWNER, "build --tag gift rt"))
+    try:
+        ok(iep(OWNER, f"registry share gift {THIRD}"))
+        other = iep(LIMITED, f"pull {OWNER}/gift")
+        assert other.rc == 4 and f"{OWNER} has not shared 'gift' with you" in other.stderr, (
+            other.stderr
+        )
+        assert "gift" not in ok(iep(LIMITED, "images"))
+        assert ok(iep(THIRD, f"pull {OWNER}/gift")).strip() == "gift:latest"
+        images = json.loads(ok(iep(THIRD, "images --format json")))
+        assert "gift:latest" in [i["image"] for i in images]
+        ran = ok(iep(THIRD, "run --rm --name giftcheck gift /bin/busybox id -u"))
+        assert ran.strip() == "0"  # root in the container: the user namespace's
+        labels = GS01.check_output(
+            "podman image inspect --format '{{index .Labels \"ie.owner.uid\"}}' "
+            f"localhost/{THIRD}/gift:latest"
+        )
+        assert labels.strip() == str(uid(THIRD))
+        ok(iep(OWNER, f"registry unshare gift {THIRD}"))
+        ok(iep(THIRD, "rmi gift"))
+        again = iep(THIRD, f"pull {OWNER}/gift")
+        assert again.rc == 4, again.stderr
+    finally:
+        iep(THIRD, "rmi gift")
+        iep(OWNER, f"registry unshare gift {THIRD}")
+        iep(OWNER, "rmi gift")
 
 
 def test_the_shared_places_a_student_can_write_are_only_the_usual_ones():

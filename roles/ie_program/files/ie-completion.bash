@@ -48,9 +48,11 @@ _ie_podman() {
             esac
             _ie_reply "$(_ie_names ie-podman images)" "$cur" ;;
         registry)
+            # push|share|unshare IMAGE [USER]: the caller's images, then
+            # nothing (the directory's students are not listed)
             if ((COMP_CWORD == _ie_verb_at + 1)); then
-                _ie_reply "push search" "$cur"
-            else
+                _ie_reply "push search share unshare" "$cur"
+            elif ((COMP_CWORD == _ie_verb_at + 2)); then
                 _ie_reply "$(_ie_names ie-podman images)" "$cur"
             fi ;;
         cp)

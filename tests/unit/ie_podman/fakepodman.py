@@ -115,6 +115,25 @@ class FakePodman:
                 return Result(125, stderr=b"Error: manifest unknown")
             image = self.add_image(remote, labels=self.registry[remote])
             return Result(stdout=(image["Id"] + "\n").encode())
+        elif verb == "push":
+            self.registry[argv[-1]] = dict(self.image(argv[-2])["Labels"])
+        elif verb == "build":
+            # FROM alone (ie-podman pull's relabelling): the base's labels,
+            # then --label's.
+            opts = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
+            with open(opts["file"], encoding="utf-8") as fh:
+                base = self.image(fh.read().split()[1])
+            labels = dict(base["Labels"])
+            labels.update(
+                a.split("=", 1)[1].split("=", 1) for a in argv if a.startswith("--label=")
+            )
+            self.images[opts["tag"]] = {
+                **base,
+                "Id": _new_id(),
+                "Labels": labels,
+                "Names": [opts["tag"]],
+                "Parent": base["Id"],
+            }
         elif verb == "tag":
             image = self.image(argv[1])
             self.images[argv[2]] = {**image, "Names": [*image["Names"], argv[2]]}

@@ -385,7 +385,7 @@ def test_pull_brings_back_the_callers_own_image_from_their_namespace(podman, tmp
 
 
 @pytest.mark.parametrize(
-    "text", ["bob/web:1", "reg.example:5000/bob/web:1", "../bob/web", "web@sha256:0"]
+    "text", ["reg.example:5000/bob/web:1", "../bob/web", "bob/../web", "web@sha256:0"]
 )
 def test_pull_cannot_name_another_namespace(podman, tmp_path, text):
     app = make_app(ALICE, podman, tmp_path, registry="reg.example:5000")
