@@ -19,7 +19,6 @@ import json
 import os
 import pwd
 import re
-import tempfile
 from typing import Any
 
 from ie_common.errors import EXIT_OK, IeError, NotFound, Refused, UsageError
@@ -255,6 +254,8 @@ class RegistryCommands:
     def relabel(self, image_id: str, ref: str) -> None:
         """Tag ``image_id`` as the caller's ``ref``, labelled as theirs: a
         build of FROM alone, which runs nothing and adds no layer."""
+        import tempfile  # here: it costs every command 8 ms to load (random, hashlib)
+
         if not re.fullmatch(r"(sha256:)?[0-9a-f]{64}", image_id):
             raise IeError(_("unexpected image ID {image_id!r}", image_id=image_id))
         with tempfile.TemporaryDirectory(prefix="ie-podman-pull-") as ctx:
