@@ -47,9 +47,12 @@ def test_every_runnable_block_is_run_by_a_scenario():
     ones a scenario runs; a marked block no scenario runs fails here."""
     from tools.docs import runnable
 
-    runner = (ROOT / "molecule" / "containers" / "tests" / "test_guides.py").read_text()
     english, japanese = runnable.blocks(ENGLISH), runnable.blocks(JAPANESE)
-    assert set(english) == set(japanese) == {"ie-podman", "ie-virsh"}
+    assert set(english) == set(japanese) == {"ie-podman", "ie-virsh", "registry", "sharing"}
+    runners = runnable.runners(ENGLISH)
+    assert set(runners) == set(english) and runnable.runners(JAPANESE) == runners
     for name in english:
         assert commands(f"```sh\n{english[name]}```") == commands(f"```sh\n{japanese[name]}```")
-        assert f'"{name}"' in runner, f"no scenario runs the block {name}"
+        assert runners[name].is_relative_to(ROOT / "molecule"), runners[name]
+        runner = runners[name].read_text()
+        assert f'"{name}"' in runner, f"{runners[name]} does not run the block {name}"

@@ -1,10 +1,10 @@
 """The shell blocks of the guides that are marked as runnable.
 
 A block is runnable when the line before its fence is
-``<!-- runnable: NAME (where it runs) -->``. The scenario named there runs
-it line by line as a student (molecule/containers/tests/test_guides.py),
-and tests/unit/test_student_guides.py checks that every marked block has
-a scenario that runs it.
+``<!-- runnable: NAME (PATH runs it ...) -->``. The scenario test at PATH
+runs it as a student (molecule/containers/tests/test_guides.py,
+molecule/site/tests/test_guides_registry.py), and
+tests/unit/test_student_guides.py checks that PATH exists and runs it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MARK_RE = re.compile(r"<!-- runnable: ([a-z0-9-]+)[^\n]*-->\n```(?:sh|bash)\n(.*?)```", re.S)
+RUNNER_RE = re.compile(r"<!-- runnable: ([a-z0-9-]+) \(([\w/.-]+\.py) ")
 
 
 def blocks(path: Path) -> dict[str, str]:
@@ -24,6 +25,11 @@ def blocks(path: Path) -> dict[str, str]:
             raise ValueError(f"{path}: two runnable blocks named {name}")
         found[name] = body
     return found
+
+
+def runners(path: Path) -> dict[str, Path]:
+    """NAME -> the scenario test that runs the block, as its marker says."""
+    return {name: ROOT / runner for name, runner in RUNNER_RE.findall(path.read_text(encoding="utf-8"))}
 
 
 def script(body: str) -> str:
