@@ -41,15 +41,27 @@ def test_ok_to_stop_asks_for_every_kind_of_daemon_the_host_has():
 def test_drained_and_noout_set_before_the_reboot_resumed_and_cleared_after():
     reboot = next(i for i, t in enumerate(steps(PLAYS[0])) if "ansible.builtin.reboot" in t)
     assert index("Drain the node") < index("Set noout") < reboot
-    assert reboot < index("Wait until the monitor is back") < index("Ceph's health with the host back")
-    assert index("Ceph's health with the host back") < index("Clear noout") < index("Resume the node")
+    health = index("Ceph's health with the host back")
+    assert reboot < index("Wait until the monitor is back") < health
+    assert health < index("Clear noout") < index("Resume the node")
 
 
 def test_the_reboot_sees_a_container_restart_as_a_reboot():
-    reboot = next(t for t in steps(PLAYS[0]) if "ansible.builtin.reboot" in t)["ansible.builtin.reboot"]
+    task = next(t for t in steps(PLAYS[0]) if "ansible.builtin.reboot" in t)
+    reboot = task["ansible.builtin.reboot"]
     assert "random/boot_id" in reboot["boot_time_command"]
     assert "/proc/1/stat" in reboot["boot_time_command"]
 
 
 def test_it_becomes_root_everywhere():
     assert without_become(REBOOT) == []
+
+
+def test_reboot_required_only_skips_a_host_before_any_check_or_change():
+    tasks = steps(PLAYS[0])
+    skip = next(i for i, t in enumerate(tasks) if t.get("ansible.builtin.meta") == "end_host")
+    assert "reboot_required_only" in tasks[skip]["when"]
+    assert "not __reboot_required.stat.exists" in tasks[skip]["when"]
+    assert skip < index("Ceph's health before anything stops")
+    stat = next(t for t in tasks if "ansible.builtin.stat" in t)
+    assert stat["ansible.builtin.stat"]["path"] == "/run/reboot-required"

@@ -29,7 +29,8 @@ def blocks(path: Path) -> dict[str, str]:
 
 def runners(path: Path) -> dict[str, Path]:
     """NAME -> the scenario test that runs the block, as its marker says."""
-    return {name: ROOT / runner for name, runner in RUNNER_RE.findall(path.read_text(encoding="utf-8"))}
+    text = path.read_text(encoding="utf-8")
+    return {name: ROOT / runner for name, runner in RUNNER_RE.findall(text)}
 
 
 def script(body: str) -> str:
