@@ -124,9 +124,12 @@ class RegistryCommands:
         text, reader = positionals
         account = self.other_student(reader)
         if verb == "share":
-            ref, _owned = self.own_image(text)
-            remote = self.share_of(ref, self.caller.name, account.pw_name)
-            self.podman.run(["push", "--authfile", self.cfg.registry_auth_file, ref, remote])
+            # The image checked is the image pushed: no rmi or build of the
+            # caller's between them.
+            with self.user_lock("images"):
+                ref, _owned = self.own_image(text)
+                remote = self.share_of(ref, self.caller.name, account.pw_name)
+                self.podman.run(["push", "--authfile", self.cfg.registry_auth_file, ref, remote])
         else:
             ref = naming.image_ref(self.caller.name, text)
             remote = self.share_of(ref, self.caller.name, account.pw_name)
