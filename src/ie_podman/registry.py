@@ -53,6 +53,13 @@ class RegistryCommands:
         registry: their namespace there."""
         return f"{self.registry_name()}/{ref.removeprefix('localhost/')}"
 
+    def readable(self, repo: str) -> bool:
+        """Whether the caller may see ``repo`` of the registry: one under
+        their own namespace, or a share with them (OWNER/shares/CALLER/NAME)."""
+        mine = naming.user_namespace(self.caller.name)
+        parts = repo.split("/")
+        return parts[0] == mine or (len(parts) == 4 and parts[1:3] == ["shares", mine])
+
     def share_of(self, ref: str, owner: str, reader: str) -> str:
         """Where ``owner``'s image ``ref`` is shared with ``reader``."""
         name = ref.removeprefix(naming.owned_image_prefix(owner))
@@ -104,12 +111,19 @@ class RegistryCommands:
             repo = parsed.positionals[0]
             if not re.fullmatch(r"[a-z0-9]+(?:[._/-][a-z0-9]+)*", repo):
                 raise UsageError(_("{repo!r} is not a repository name", repo=repo))
+            if not self.readable(repo):
+                raise NotFound(
+                    _("the registry has no {image!r} of yours or shared with you", image=repo),
+                    _("ie-podman registry search lists yours and those shared with you"),
+                )
             data = self.registry_get(f"/v2/{repo}/tags/list")
             rows = [{"image": repo, "tag": t} for t in sorted(data.get("tags") or [])]
             self.table(parsed, rows, ["image", "tag"])
         else:
             data = self.registry_get("/v2/_catalog")
-            rows = [{"image": r} for r in sorted(data.get("repositories") or [])]
+            # Other students' images, and whom they share with, are theirs.
+            repos = [r for r in data.get("repositories") or [] if self.readable(r)]
+            rows = [{"image": r} for r in sorted(repos)]
             self.table(parsed, rows, ["image"])
         return EXIT_OK
 

@@ -175,3 +175,28 @@ def test_a_pull_never_replaces_an_image_of_the_callers_or_passes_the_limit(podma
     with pytest.raises(QuotaExceeded):  # his limit is 1 image
         app(BOB, podman, tmp_path).cmd_pull(["alice/web:1"])
     assert not [c for c in podman.calls if c[0] == "pull"]
+
+
+def test_search_shows_only_the_callers_images_and_those_shared_with_them(
+    podman, tmp_path, monkeypatch, capsys
+):
+    catalog = ["alice/web", "alice/shares/bob/web", "bob/notes", "carol/shares/alice/tool"]
+    asked = []
+
+    def get(self, path):
+        asked.append(path)
+        return {"repositories": catalog} if path == "/v2/_catalog" else {"tags": ["1"]}
+
+    monkeypatch.setattr(registry.RegistryCommands, "registry_get", get)
+    alice = app(ALICE, podman, tmp_path)
+    assert alice.cmd_registry(["search"]) == 0
+    shown = capsys.readouterr().out.split()
+    assert "alice/web" in shown and "alice/shares/bob/web" in shown
+    assert "carol/shares/alice/tool" in shown
+    assert "bob/notes" not in shown  # bob's, and not shared with her
+    for repo in ("bob/notes", "carol/shares/bob/tool", "alicex/web"):
+        with pytest.raises(NotFound):
+            alice.cmd_registry(["search", repo])
+    assert asked == ["/v2/_catalog"]  # nothing of theirs was asked for
+    assert alice.cmd_registry(["search", "carol/shares/alice/tool"]) == 0
+    assert asked[-1] == "/v2/carol/shares/alice/tool/tags/list"
