@@ -14,7 +14,6 @@ import os
 import resource
 import signal
 import subprocess
-import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
@@ -257,6 +256,8 @@ def tar_from_user(
     """A stream of a tar archive of ``source`` (file or directory), read as the caller."""
 
     def archive(out: BinaryIO) -> None:
+        import tarfile  # here, not at the top: what ps and run never use costs them start-up time
+
         with tarfile.open(fileobj=out, mode="w|") as tar:
             tar.add(in_directory(cwd, source), arcname=arcname, recursive=True)
 
@@ -272,6 +273,8 @@ def extract_safely(stream: BinaryIO, dest: str, rename_to: str | None = None) ->
     replaces the archive's top-level name. Nothing is held in memory but
     the member being written.
     """
+    import tarfile  # here, not at the top: what ps and run never use costs them start-up time
+
     with tarfile.open(fileobj=stream, mode="r|") as tar:
         for member in tar:
             if rename_to is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from ie_common.errors import EXIT_OK, Refused, UsageError
@@ -19,6 +18,8 @@ def podman_time(text: Any) -> float | None:
     if not match:
         return None
     stamp = match.group(1) + ("+00:00" if match.group(2) in (None, "Z") else match.group(2))
+    from datetime import UTC, datetime  # admins' commands only
+
     return datetime.fromisoformat(stamp).astimezone(UTC).timestamp()
 
 

@@ -9,13 +9,12 @@ policy.parse_options reads command lines against these tables.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ie_common.i18n import N_, _
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     names: tuple[str, ...]  # "--name" first, then short forms
     dest: str
     takes_value: bool = False

@@ -102,6 +102,13 @@ class Podman:
         if proc.returncode != 0:
             raise failure(args, proc.returncode, stderr)
 
+    def prune_images_of(self, uid: int) -> None:
+        """Remove ``uid``'s untagged images that no container uses. A failure
+        leaves them counted (the quota then refuses), so it is not an error."""
+        self.run(
+            ["image", "prune", "--force", "--filter", f"label={OWNER_LABEL}={uid}"], check=False
+        )
+
     def interactive(self, args: list[str]) -> int:
         """Run with the caller's terminal (run -it, exec -it, logs -f)."""
         return subprocess.run(self.argv(args), env=CLEAN_ENV, check=False).returncode  # noqa: S603

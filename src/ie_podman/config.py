@@ -10,9 +10,10 @@ import ipaddress
 import json
 import os
 import stat
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from ie_common.errors import SetupError
 from ie_common.i18n import _
@@ -20,14 +21,12 @@ from ie_common.i18n import _
 DEFAULT_PATH = Path("/etc/ie/ie-podman.json")
 
 
-@dataclass(frozen=True)
-class Quota:
+class Quota(NamedTuple):
     containers: int = 10
     images: int = 20
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     network: str = "ie-dept"
     subnet: str = "10.0.0.0/16"
     pool_start: str = "10.0.1.1"
@@ -38,8 +37,8 @@ class Config:
     registry_ca: str = ""
     registry_auth_file: str = "/etc/ie/ie-podman-registry-auth.json"
     registry_user: str = ""
-    quota: Quota = field(default_factory=Quota)
-    user_quotas: dict[str, Quota] = field(default_factory=dict)
+    quota: Quota = Quota()
+    user_quotas: Mapping[str, Quota] = MappingProxyType({})
     state_dir: str = "/var/lib/ie-podman"
     audit_log: str = "/var/log/ie-podman/audit.log"
     reclaim_after: int = 7 * 24 * 3600
@@ -78,7 +77,7 @@ def _quota(raw: Any, where: str) -> Quota:
 
 def from_dict(raw: dict[str, Any]) -> Config:
     """A :class:`Config` from the parsed JSON, checked."""
-    known = set(Config.__dataclass_fields__)
+    known = set(Config._fields)
     unknown = set(raw) - known
     if unknown:
         raise SetupError(

@@ -10,17 +10,20 @@ values of the allowed ones are checked here too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ie_common.errors import Refused, UsageError
 from ie_common.i18n import N_, _
 from ie_podman.allowlist import HINTS, HOST_PRIVILEGE, Option
 
 
-@dataclass
 class Parsed:
-    values: dict[str, object] = field(default_factory=dict)
-    positionals: list[str] = field(default_factory=list)
+    """The options' values by ``dest`` and the positional words, in order."""
+
+    __slots__ = ("positionals", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+        self.positionals: list[str] = []
 
 
 ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^\n\0]*")

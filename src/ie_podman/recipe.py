@@ -15,9 +15,8 @@ Go's and Python's ideas of white space differ are refused outright.
 
 from __future__ import annotations
 
-import csv
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ie_common.errors import UsageError
 from ie_common.i18n import _
@@ -31,8 +30,7 @@ ODD_CHARACTERS_RE = re.compile(
 INJECTED_ARG = "IE_BUILD_OWNER"
 
 
-@dataclass(frozen=True)
-class Instruction:
+class Instruction(NamedTuple):
     cmd: str  # upper case: FROM, RUN, COPY, ...
     flags: tuple[str, ...]  # the --flags, quotes removed
     rest: str  # the line after the flags
@@ -193,6 +191,8 @@ def flag_values(flags: tuple[str, ...], name: str) -> list[str]:
 
 def mount_options(spec: str) -> dict[str, str]:
     """The fields of a ``RUN --mount`` value (CSV of key=value, as BuildKit reads it)."""
+    import csv  # only build reads a recipe's options
+
     fields = next(csv.reader([spec]), [])
     out = {}
     for field in fields:

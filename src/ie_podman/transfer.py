@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import stat
-import tarfile
 from typing import BinaryIO
 
 from ie_common import userio
@@ -26,6 +24,8 @@ class TransferCommands:
     """A mixin of App (ie_podman.cli): cp and sif."""
 
     def cmd_cp(self, args: list[str]) -> int:
+        import shutil  # here, not at the top: what ps and run never use costs them start-up time
+
         parsed = policy.parse_options(args, options.FORMAT_ONLY, stop_at_first_positional=False)
         if len(parsed.positionals) != 2:
             raise UsageError(_("cp needs SRC and DEST; one of them NAME:PATH"))
@@ -86,6 +86,8 @@ class TransferCommands:
     def is_dir_in(self, full: str, path: str) -> bool:
         """Whether ``path`` is a directory in the container: only the first
         header of Podman's tar stream is read."""
+        import tarfile  # here, not at the top: what ps and run never use costs them start-up time
+
         try:
             with (
                 self.podman.stream_out(["cp", f"{full}:{path}", "-"]) as out,
@@ -109,6 +111,7 @@ class TransferCommands:
         )
         # The archive stays in a directory of root's until apptainer has read
         # it: the student gets the file (by its descriptor), never the directory.
+        import shutil
         import tempfile  # here: it costs every command 8 ms to load (random, hashlib)
 
         tmp = tempfile.mkdtemp(prefix="ie-podman-sif-", dir="/var/tmp")

@@ -10,8 +10,8 @@ command refused.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from ie_podman.backend import OWNER_LABEL, USER_LABEL
 
@@ -50,8 +50,7 @@ DANGEROUS_CAPS = frozenset(
 PRIVATE_NAMESPACE_MODES = ("", "private", "shareable", "none")
 
 
-@dataclass(frozen=True)
-class Expected:
+class Expected(NamedTuple):
     """What ie-podman asked Podman for."""
 
     name: str
@@ -66,7 +65,7 @@ class Expected:
     memory: int = 0  # bytes; 0: no limit asked
     nano_cpus: int = 0
     gpu_devices: frozenset[str] = frozenset()
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = MappingProxyType({})
 
 
 def problems(data: dict[str, Any], want: Expected) -> list[str]:

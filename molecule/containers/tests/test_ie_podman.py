@@ -260,6 +260,33 @@ def test_a_student_removes_her_own_image_and_only_that():
     assert json.loads(ok(iep("bob", "images --format json")))[0]["image"] == "site:latest"
 
 
+def untagged(user):
+    uid = GS01.check_output(f"id -u {user}")
+    return GS01.check_output(
+        f"podman images --quiet --no-trunc --filter dangling=true --filter label=ie.owner.uid={uid}"
+    ).split()
+
+
+def test_images_a_rebuild_left_without_a_name_never_hold_a_student_at_her_limit():
+    """Rebuilding one tag leaves the old image untagged (not listed, not
+    removable by name). At her limit (3), build removes hers that no
+    container uses, with Podman's own prune; bob's are never touched."""
+    for greeting in ("bob-1", "bob-2"):
+        make_context("bob", greeting)
+        ok(iep("bob", "build --no-cache --tag tmp ctx"))
+    bobs = untagged("bob")
+    assert len(bobs) == 1
+    for round_ in range(4):  # alice has web, then tmp: the third image is an old tmp
+        make_context("alice", f"alice-{round_}")
+        ok(iep("alice", "build --no-cache --tag tmp ctx"))
+        images = [i["image"] for i in json.loads(ok(iep("alice", "images --format json")))]
+        assert sorted(images) == ["tmp:latest", "web:latest"]
+        assert len(untagged("alice")) <= 1
+    assert untagged("bob") == bobs
+    for user in ("alice", "bob"):
+        ok(iep(user, "rmi tmp"))
+
+
 def test_rm_gives_the_address_back():
     ok(iep("bob", "rm --force web"))
     assert "bob_web" not in {x["container"] for x in leases()}

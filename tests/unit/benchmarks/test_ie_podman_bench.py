@@ -34,10 +34,22 @@ def test_both_sides_run_the_same_operation_each_round():
     assert run[0] == run[1] == "run --detach --name ie-bench-3 ie-bench"
 
 
+def test_both_sides_start_through_the_same_runuser_and_shell(monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        ie_podman.Host, "seconds", lambda self, command: seen.append(command) or 0.1
+    )
+    monkeypatch.setattr(ie_podman.Host, "sh", lambda self, script: "")
+    ie_podman.measure(ie_podman.Host(None), "alice", 1)
+    wrapped, plain = seen[2], seen[3]  # ps --all
+    assert wrapped == ie_podman.student("alice", "sudo -n ie-podman ps --all")
+    assert plain == ie_podman.student("root", "podman ps --all")
+
+
 def test_report_prints_medians_and_ratio(capsys):
     ie_podman.report({"ps --all": ([0.3, 0.5, 0.4], [0.1, 0.2, 0.1])}, 3, "this host")
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.strip().startswith("ps --all"))
-    assert line.split()[-3:] == ["0.400", "0.100", "4.00"]
+    assert line.split()[-4:] == ["0.400", "0.100", "300", "4.00"]
     with pytest.raises(ValueError):
         ie_podman.ratio(1.0, 0.0)

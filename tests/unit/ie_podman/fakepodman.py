@@ -92,10 +92,29 @@ class FakePodman:
 
     def images_of(self, uid):
         return [
-            {"Names": [r], "Id": i["Id"]}
-            for r, i in self.images.items()
+            {"Names": list(i["Names"]), "Id": i["Id"]}
+            for i in self.images.values()
             if i["Labels"].get(OWNER_LABEL) == str(uid)
         ]
+
+    def add_untagged(self, uid, used=False):
+        """An image of ``uid``'s that a rebuild or a re-pull left without a name
+        (kept under its ID), used by a container of theirs if ``used``."""
+        image_id = _new_id()
+        self.images[image_id] = {"Id": image_id, "Labels": {OWNER_LABEL: str(uid)}, "Names": []}
+        if used:
+            self.add_container(f"user-{uid}-uses-{image_id[:6]}", uid)["Image"] = image_id
+        return image_id
+
+    def prune_images_of(self, uid):
+        """What ``podman image prune --filter label=OWNER=uid`` does (checked
+        on Podman in the containers scenario): the untagged images with that
+        label that no container uses go; nothing else. Not in ``calls``."""
+        used = {c["Image"] for c in self.containers.values()}
+        for ref, data in list(self.images.items()):
+            owned = data["Labels"].get(OWNER_LABEL) == str(uid)
+            if owned and not data["Names"] and data["Id"] not in used:
+                del self.images[ref]
 
     def interactive(self, argv):
         return self.run(argv, check=False).returncode
@@ -137,8 +156,11 @@ class FakePodman:
         elif verb == "tag":
             image = self.image(argv[1])
             self.images[argv[2]] = {**image, "Names": [*image["Names"], argv[2]]}
-        elif verb == "rmi":
-            self.images.pop(argv[-1], None)
+        elif verb == "rmi":  # one name; the image stays under its others
+            gone = self.images.pop(argv[-1], None)
+            for data in self.images.values():
+                if gone and data["Id"] == gone["Id"]:
+                    data["Names"] = [n for n in data["Names"] if n != argv[-1]]
         elif verb == "ps" and "{{.Names}}" in argv:
             return Result(stdout="\n".join(self.containers).encode())
         elif verb == "start":
@@ -216,6 +238,7 @@ class FakePodman:
             "State": {"Status": status, "Running": status == "running"},
             "HostConfig": {"AutoRemove": False},
         }
+        return self.containers[name]
 
 
 def _bytes(text):

@@ -414,3 +414,47 @@ def test_pull_of_a_missing_image_or_past_the_limit(podman, tmp_path):
     with pytest.raises(QuotaExceeded):
         app.cmd_pull(["web"])
     assert not [c for c in podman.calls if c[0] == "pull" and c[-1].endswith("web:latest")]
+
+
+def test_untagged_images_a_rebuild_left_do_not_count_against_the_limit(podman, tmp_path):
+    """A rebuilt tag leaves the old image untagged: not listed, not removable
+    by name. A build or pull at the limit removes the caller's unused ones
+    first, so they neither refuse her nor hold more than the limit's space;
+    one a container still uses counts; another student's are never touched."""
+    app = make_app(ALICE, podman, tmp_path, registry="reg.example:5000")  # her limit is 1
+    for _ in range(3):
+        podman.add_untagged(1001)
+    bobs = podman.add_untagged(1002)
+    podman.registry["reg.example:5000/alice/web:latest"] = {"ie.owner.uid": "1001"}
+    assert app.cmd_pull(["web"]) == 0
+    assert [i["Names"] for i in podman.images_of(1001)] == [["localhost/alice/web:latest"]]
+    assert bobs in podman.images
+    podman.add_untagged(1001, used=True)  # her container runs the old image
+    podman.registry["reg.example:5000/alice/db:latest"] = {"ie.owner.uid": "1001"}
+    with pytest.raises(QuotaExceeded):
+        app.cmd_pull(["db"])
+    assert len(podman.images_of(1001)) == 2
+
+
+def test_the_prune_names_only_the_callers_owner_label(monkeypatch):
+    from ie_podman import backend
+
+    seen = []
+    real = backend.Podman("/usr/bin/podman")
+    monkeypatch.setattr(real, "run", lambda args, check=True: seen.append((args, check)))
+    real.prune_images_of(1001)
+    assert seen == [(["image", "prune", "--force", "--filter", "label=ie.owner.uid=1001"], False)]
+
+
+def test_rebuilding_one_tag_again_and_again_keeps_no_more_than_the_limit(podman, tmp_path):
+    app = make_app(ALICE, podman, tmp_path, quota={"containers": 2, "images": 3})
+    podman.add_image("localhost/alice/web:latest", uid=1001)
+    pruned = []
+    podman.prune_images_of = lambda uid, real=podman.prune_images_of: (
+        pruned.append(uid) or real(uid)
+    )
+    for _ in range(10):  # each rebuild leaves the last one untagged
+        app.check_image_quota("localhost/alice/web:latest")
+        podman.add_untagged(1001)
+        assert len(podman.images_of(1001)) <= 3
+    assert pruned and set(pruned) == {1001} and len(pruned) < 10  # not on every build

@@ -171,7 +171,8 @@ def test_a_pull_never_replaces_an_image_of_the_callers_or_passes_the_limit(podma
     podman.add_image("localhost/bob/web:1", uid=1002)
     with pytest.raises(Refused, match="already"):
         app(BOB, podman, tmp_path).cmd_pull(["alice/web:1"])
-    podman.images["localhost/bob/other:latest"] = podman.images.pop("localhost/bob/web:1")
+    renamed = {**podman.images.pop("localhost/bob/web:1"), "Names": ["localhost/bob/other:latest"]}
+    podman.images["localhost/bob/other:latest"] = renamed
     with pytest.raises(QuotaExceeded):  # his limit is 1 image
         app(BOB, podman, tmp_path).cmd_pull(["alice/web:1"])
     assert not [c for c in podman.calls if c[0] == "pull"]
