@@ -48,7 +48,11 @@ def test_every_runnable_block_is_run_by_a_scenario():
     from tools.docs import runnable
 
     english, japanese = runnable.blocks(ENGLISH), runnable.blocks(JAPANESE)
-    assert set(english) == set(japanese) == {"ie-podman", "ie-virsh", "registry", "sharing"}
+    assert (
+        set(english)
+        == set(japanese)
+        == {"ie-podman", "ie-virsh", "registry", "sharing", "sample-job", "slurm"}
+    )
     runners = runnable.runners(ENGLISH)
     assert set(runners) == set(english) and runnable.runners(JAPANESE) == runners
     for name in english:
