@@ -33,16 +33,20 @@ def test_every_check_comes_before_anything_changes():
 
 
 def test_ok_to_stop_asks_for_every_kind_of_daemon_the_host_has():
-    task = next(t for t in steps(PLAYS[0]) if t.get("name", "").startswith("Ceph allows"))
-    for kind in ("'mon', 'ok-to-stop'", "'osd', 'ok-to-stop'", "'mds', 'ok-to-stop'"):
-        assert kind in task["loop"]
+    asked = [t for t in steps(PLAYS[0]) if t.get("name", "").startswith("Ceph allows")]
+    include, task = asked  # the shared task file (tasks/ceph_ok_to_stop.yml), then its task
+    assert include["vars"]["__ok_to_stop"] == "{{ __kinds }}"
+    for kind in ("mon", "osd", "mds"):
+        assert f"['{kind}'] if __is_{kind} | bool" in PLAYS[0]["vars"]["__kinds"]
+        assert f"['{kind}', 'ok-to-stop'" in task["loop"]
+        assert f"'{kind}' in __ok_to_stop" in task["loop"]
 
 
 def test_drained_and_noout_set_before_the_reboot_resumed_and_cleared_after():
     reboot = next(i for i, t in enumerate(steps(PLAYS[0])) if "ansible.builtin.reboot" in t)
     assert index("Drain the node") < index("Set noout") < reboot
     health = index("Ceph's health with the host back")
-    assert reboot < index("Wait until the monitor is back") < health
+    assert reboot < index("Wait until the monitor, its OSDs") < health
     assert health < index("Clear noout") < index("Resume the node")
 
 
