@@ -60,3 +60,14 @@ def test_every_runnable_block_is_run_by_a_scenario():
         assert runners[name].is_relative_to(ROOT / "molecule"), runners[name]
         runner = runners[name].read_text()
         assert f'"{name}"' in runner, f"{runners[name]} does not run the block {name}"
+
+
+def test_every_runnable_block_of_the_admin_guide_is_run_by_a_scenario():
+    from tools.docs import runnable
+
+    admin = ROOT / "docs" / "admin-guide.md"
+    blocks, runners = runnable.blocks(admin), runnable.runners(admin)
+    assert set(blocks) == set(runners) == {"ie-podman-admin"}
+    for name, runner in runners.items():
+        assert runner.is_relative_to(ROOT / "molecule"), runner
+        assert f"'{name}'" in runner.read_text() or f'"{name}"' in runner.read_text()

@@ -1,6 +1,7 @@
 """The student guide's runnable blocks, run as written by a student
 (issue 25): the ie-podman and ie-virsh sessions of docs/student-guide.md
-(the Japanese guide shows the same commands: tests/unit/test_student_guides.py).
+(the Japanese guide shows the same commands: tests/unit/test_student_guides.py);
+and the admin guide's ie-podman block, as root.
 
 Each block runs as one bash script that stops at its first failing line,
 as alice through the real sudo rules; what the block needs beside it (a
@@ -23,6 +24,7 @@ from tools.docs import runnable  # noqa: E402
 
 testinfra_hosts = ["podman://ctr-gs01"]
 GUIDE = runnable.blocks(ROOT / "docs" / "student-guide.md")
+ADMIN = runnable.blocks(ROOT / "docs" / "admin-guide.md")
 CONTAINERFILE = """\
 FROM scratch
 COPY busybox /bin/busybox
@@ -83,3 +85,20 @@ def test_the_guides_ie_virsh_session_runs_as_written(vm_cleanup):
     # undefine at the end took the VM and its disk away
     assert "alice" not in GS01.check_output("virsh -c qemu:///system list --all --name")
     assert GS01.run("ls /var/lib/ie-virsh/images/ | grep -c os-lab").stdout.strip() == "0"
+
+
+def test_the_admin_guides_ie_podman_block_runs_as_root(web_context):
+    """What an admin sees of a student's container with an address: the
+    lease, the audit line of its run, and the container under its owner's
+    label; the reclaim's dry run leaves it in place."""
+    ok(wrapper("ie-podman", "alice", "build --tag web web"))
+    ok(wrapper("ie-podman", "alice", "run --detach --ip --name adminview web"))
+    try:
+        result = GS01.run(f"bash -c {shlex.quote(runnable.script(ADMIN['ie-podman-admin']))}")
+        assert result.rc == 0, f"the admin guide's block failed:\n{result.stdout}\n{result.stderr}"
+        lease = next(x for x in result.stdout.splitlines() if "alice_adminview" in x)
+        assert "10.213.6." in lease
+        assert '"command": "run"' in result.stdout  # the audit log's tail
+        assert GS01.run("podman container exists alice_adminview").rc == 0  # a dry run
+    finally:
+        wrapper("ie-podman", "alice", "rm --force adminview")
