@@ -70,6 +70,20 @@ def test_the_guides_ie_podman_session_runs_as_written(web_context):
     assert "web:latest" not in [i["image"] for i in images]
 
 
+def test_the_guides_apptainer_block_runs_as_written(web_context):
+    """The SIF of alice's image "web", run by Apptainer under both names as
+    alice: her UID inside, and her home (the file the block's ls lists)."""
+    ok(wrapper("ie-podman", "alice", "build --tag web web"))
+    as_user("alice", "echo here > from-the-guide.txt")
+    try:
+        out = run_block("apptainer").splitlines()
+    finally:
+        as_user("alice", "rm -f from-the-guide.txt")
+    at = out.index("/home/alice/web_latest.sif")  # what sif printed last
+    assert out[at + 1] == GS01.check_output("id -u alice")
+    assert "from-the-guide.txt" in out[at + 2 :]
+
+
 @pytest.fixture
 def vm_cleanup():
     yield
