@@ -8,10 +8,17 @@ with warnings and for a source whose directory is gone.
 """
 
 import json
+import re
 import shlex
+import sys
+from pathlib import Path
 
 import pytest
 import testinfra
+
+REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO))
+from tools.docs import runnable  # noqa: E402
 
 testinfra_hosts = ["podman://bk-backup01"]
 ROOT = "/srv/backup/snapshots"
@@ -274,6 +281,53 @@ def test_levels_wait_for_each_other_on_one_lock(host):
 
 # ---- restore drill
 
+GUIDE = runnable.blocks(REPO / "docs" / "admin-guide.md")
+
+
+def guide_steps(name):
+    """The admin guide's block ``name`` as (where, kind, text) in order: a
+    "# on X" comment says where the lines after it run; an indented comment
+    line is a line to append by hand ("append"); other comments are prose."""
+    steps, where = [], None
+    for line in GUIDE[name].replace("\\\n", " ").splitlines():
+        on = re.match(r"# on (the backup server|gs01)\b", line)
+        if on:
+            where = on.group(1)
+        elif line.startswith("#   "):
+            steps.append((where, "append", line.strip("# ")))
+        elif line.strip() and not line.startswith("#"):
+            steps.append((where, "run", line))
+    return steps
+
+
+def restore_home_as_the_guide_says(host):
+    """The restore key made on the backup server, its line appended on gs01
+    (a forced rrsync that may only write into /home), the snapshot copied
+    back; then the line and the key pair removed, as the block ends. The
+    lab's gs01 is bk-gs01."""
+    hosts = {"the backup server": host, "gs01": GS01}
+    host.check_output("rm -f /root/.ssh/restore /root/.ssh/restore.pub")
+    pub, listed = None, ""
+    try:
+        for where, kind, text in guide_steps("restore-home"):
+            if kind == "append":
+                assert where == "gs01" and pub, (where, text)
+                line = text.replace("<the restore.pub line>", pub)
+                GS01.check_output(f"echo {shlex.quote(line)} >> /root/.ssh/authorized_keys")
+                continue
+            text = text.replace("root@gs01:", "root@bk-gs01:")
+            result = hosts[where].run(f"bash -c {shlex.quote(runnable.script(text))}")
+            assert result.rc == 0, f"{where}: {text}\n{result.stderr}"
+            if text.startswith("cat /root/.ssh/restore.pub"):
+                pub = result.stdout.strip()
+            if text.startswith("ls "):
+                listed = result.stdout
+    finally:
+        GS01.check_output("sed -i '/ ie-restore$/d' /root/.ssh/authorized_keys")
+        host.check_output("rm -f /root/.ssh/restore /root/.ssh/restore.pub")
+    assert pub and pub.endswith(" ie-restore")
+    assert "daily.0" in listed.split()
+
 
 def test_restore_drill_brings_back_deleted_and_corrupted_files(host):
     home = "/home/student1"
@@ -297,24 +351,8 @@ def test_restore_drill_brings_back_deleted_and_corrupted_files(host):
     assert GS01.check_output(f"cd {home} && sha256sum main.c") not in before
 
     # The admin restores with their own access (the backup key is read-only by
-    # design): here a restore key made for the drill, which may only write
-    # into the homes' tree (root logs in only with a forced command in
-    # production), removed afterwards.
-    host.check_output(
-        "rm -f /root/.ssh/drill"
-        " && ssh-keygen -q -t ed25519 -N '' -C ie-restore-drill -f /root/.ssh/drill"
-    )
-    pub = host.file("/root/.ssh/drill.pub").content_string.strip()
-    line = f'restrict,command="/usr/bin/rrsync -wo -absolute /home" {pub}'
-    GS01.check_output(f"echo {shlex.quote(line)} >> /root/.ssh/authorized_keys")
-    try:
-        host.check_output(
-            "rsync -a --checksum --numeric-ids -e 'ssh -i /root/.ssh/drill -o BatchMode=yes' "
-            f"{ROOT}/daily.0/homes{home.removeprefix('/home')}/ root@bk-gs01:{home}/"
-        )
-    finally:
-        GS01.check_output("sed -i '/ ie-restore-drill$/d' /root/.ssh/authorized_keys")
-        host.check_output("rm -f /root/.ssh/drill /root/.ssh/drill.pub")
+    # design), as the admin guide's block "restore-home" says, run as written.
+    restore_home_as_the_guide_says(host)
     assert GS01.check_output(f"cd {home} && sha256sum thesis.pdf main.c") == before
     assert GS01.file(f"{home}/thesis.pdf").user == "student1"
     assert GS01.file(f"{home}/main.c").user == "student1"
@@ -410,20 +448,33 @@ def test_secrets_leave_only_encrypted_and_an_on_site_identity_restores_them(host
     # what the backup server holds is age's ciphertext, nothing it can read
     assert host.check_output(f"head -c 21 {SECRETS}") == "age-encryption.org/v1"
     assert host.run(f"grep -a -c '^root:' {SECRETS}").stdout.strip() == "0"
-    # the admin restores with the identity kept on site (bk-web01 here)
+    # The admin restores with the identity kept on site (bk-web01 here), as
+    # the admin guide's block "restore-secrets" says, in a directory of
+    # root's there. Its scp is the one line done otherwise: the lab gives
+    # bk-web01 no login on the backup server, so the archive is copied over
+    # by the test; the identity is the lab's, as identity.txt.
+    work = "/root/restore-drill"
     archive = host.check_output(f"base64 -w0 {SECRETS}")
     WEB01.check_output(
-        f"rm -rf /tmp/restored && mkdir -m 0700 /tmp/restored && echo {archive} | base64 -d"
-        " | age --decrypt --identity /root/age-identity.txt | tar -x -C /tmp/restored"
+        f"rm -rf {work} && mkdir -m 0700 {work} && cp /root/age-identity.txt {work}/identity.txt"
     )
     try:
+        for where, _kind, text in guide_steps("restore-secrets"):
+            assert where is None, text  # all on the machine with the identity
+            if text.startswith("scp backup01:"):
+                assert text.split()[1].endswith(SECRETS.removeprefix(ROOT))
+                WEB01.check_output(f"echo {archive} | base64 -d > {work}/secrets.tar.age")
+                continue
+            script = shlex.quote(runnable.script(f"cd {work}\n{text}\n"))
+            result = WEB01.run(f"bash -c {script}")
+            assert result.rc == 0, f"{text}\n{result.stderr}"
         key = "etc/ssh/ssh_host_ed25519_key"
-        assert WEB01.check_output(f"sha256sum < /tmp/restored/{key}") == GS01.check_output(
+        assert WEB01.check_output(f"sha256sum < {work}/restored/{key}") == GS01.check_output(
             f"sha256sum < /{key}"
         )
-        assert WEB01.file("/tmp/restored/etc/shadow").exists
+        assert WEB01.file(f"{work}/restored/etc/shadow").exists
     finally:
-        WEB01.check_output("rm -rf /tmp/restored")
+        WEB01.check_output(f"rm -rf {work}")
 
 
 def test_status_reads_a_run_with_warnings_truly(host):
