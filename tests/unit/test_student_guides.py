@@ -51,7 +51,16 @@ def test_every_runnable_block_is_run_by_a_scenario():
     assert (
         set(english)
         == set(japanese)
-        == {"ie-podman", "ie-virsh", "registry", "sharing", "sample-job", "slurm", "apptainer"}
+        == {
+            "ie-podman",
+            "ie-virsh",
+            "registry",
+            "sharing",
+            "sample-job",
+            "slurm",
+            "apptainer",
+            "define",
+        }
     )
     runners = runnable.runners(ENGLISH)
     assert set(runners) == set(english) and runnable.runners(JAPANESE) == runners

@@ -101,6 +101,24 @@ def test_the_guides_ie_virsh_session_runs_as_written(vm_cleanup):
     assert GS01.run("ls /var/lib/ie-virsh/images/ | grep -c os-lab").stdout.strip() == "0"
 
 
+def test_the_guides_two_other_ways_to_define_run_as_written(vm_cleanup):
+    """A VM at this server's default sizes, and one whose name, vCPUs and
+    memory come from the student's XML (my-vm.xml, as the guide names it)."""
+    xml = (
+        "<domain type='kvm'><name>my-vm</name><vcpu>1</vcpu>"
+        "<memory unit='MiB'>256</memory></domain>"
+    )
+    ok(as_user("alice", f"printf %s {shlex.quote(xml)} > my-vm.xml"))
+    try:
+        out = run_block("define")
+    finally:
+        wrapper("ie-virsh", "alice", "undefine my-vm")
+        as_user("alice", "rm -f my-vm.xml")
+    listed = {line.split()[0]: line for line in out.splitlines() if line.split()}
+    assert "os-lab" in listed and "my-vm" in listed, out
+    assert "256" in listed["my-vm"].split()  # its memory, MiB, from the XML
+
+
 def test_the_admin_guides_ie_podman_block_runs_as_root(web_context):
     """What an admin sees of a student's container with an address: the
     lease, the audit line of its run, and the container under its owner's
