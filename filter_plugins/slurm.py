@@ -282,6 +282,19 @@ def slurm_time_minutes(value: str) -> int | None:
         raise AnsibleFilterError(f"slurm_time_minutes: {exc}") from None
 
 
+# Flags sinfo appends to a state (%T) that leave the node in service: "-"
+# planned by the backfill scheduler for a waiting job, "$" in a maintenance
+# reservation, "@" a reboot pending. The others ("*" not responding, and the
+# power-saving ones) mean it takes no jobs now, so they stay.
+_IN_SERVICE_FLAGS = re.compile(r"[-$@]+$")
+
+
+def slurm_state(text: str) -> str:
+    """A node's state as sinfo's %T prints it, without the flags that leave
+    it in service: "mixed-" (a waiting job is planned on it) is "mixed"."""
+    return _IN_SERVICE_FLAGS.sub("", str(text).strip())
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -290,4 +303,5 @@ class FilterModule:
             "slurm_node_lines": slurm_node_lines,
             "slurm_gres_lines": slurm_gres_lines,
             "slurm_time_minutes": slurm_time_minutes,
+            "slurm_state": slurm_state,
         }

@@ -9,6 +9,7 @@ from filter_plugins.slurm import (
     slurm_hostlist,
     slurm_hostlist_expand,
     slurm_node_lines,
+    slurm_state,
     slurm_time_minutes,
 )
 
@@ -186,7 +187,25 @@ def test_filters_are_registered():
         "slurm_node_lines",
         "slurm_gres_lines",
         "slurm_time_minutes",
+        "slurm_state",
     }
+
+
+@pytest.mark.parametrize(
+    ("printed", "state"),
+    [
+        ("mixed-\n", "mixed"),  # a waiting job is planned on it (backfill): still in service
+        ("idle$", "idle"),
+        ("allocated@", "allocated"),
+        ("mixed", "mixed"),
+        ("idle*", "idle*"),  # not responding: takes no jobs
+        ("idle~", "idle~"),  # powered off
+        ("drained", "drained"),
+        ("down*", "down*"),
+    ],
+)
+def test_slurm_state_drops_only_the_flags_of_a_node_in_service(printed, state):
+    assert slurm_state(printed) == state
 
 
 @pytest.mark.parametrize(("text", "minutes"), [("1-00:00:00", 1440), ("01:00:00", 60), ("", None)])
