@@ -254,10 +254,12 @@ def tar_from_user(
     caller: Caller, source: str, arcname: str, cwd: str
 ) -> contextlib.AbstractContextManager[BinaryIO]:
     """A stream of a tar archive of ``source`` (file or directory), read as the caller."""
+    # Here, not at the top: ps and run never use it, and it costs them
+    # start-up time. Imported before the child drops to the caller, who
+    # may not be able to read the interpreter's library.
+    import tarfile
 
     def archive(out: BinaryIO) -> None:
-        import tarfile  # here, not at the top: what ps and run never use costs them start-up time
-
         with tarfile.open(fileobj=out, mode="w|") as tar:
             tar.add(in_directory(cwd, source), arcname=arcname, recursive=True)
 

@@ -24,7 +24,11 @@ class TransferCommands:
     """A mixin of App (ie_podman.cli): cp and sif."""
 
     def cmd_cp(self, args: list[str]) -> int:
-        import shutil  # here, not at the top: what ps and run never use costs them start-up time
+        # Here, not at the top: ps and run never use them, and they cost
+        # start-up time. tarfile is loaded now, as root: the copy out
+        # unpacks in a child that runs as the caller (extract_safely).
+        import shutil
+        import tarfile  # noqa: F401
 
         parsed = policy.parse_options(args, options.FORMAT_ONLY, stop_at_first_positional=False)
         if len(parsed.positionals) != 2:

@@ -116,8 +116,10 @@ class App(OwnedVMs, TemplateFiles, GdbstubCommands):
                 _("you already have a VM named {name!r}", name=name),
                 _("choose another name, or remove it first: ie-virsh undefine {name}", name=name),
             )
-        self.check_limits(vcpus, memory, disk)
         base_gib = backend.virtual_size_gib(self.cfg.qemu_img, template)
+        if not a.disk:  # no size asked: at least the template's, which a smaller disk cannot hold
+            disk = max(disk, base_gib)
+        self.check_limits(vcpus, memory, disk)
         if disk < base_gib:
             raise UsageError(
                 _(

@@ -180,7 +180,10 @@ def parser(cfg: config.Config | None = None) -> Usage:
     vcpus_help = _("virtual CPUs (default {vcpus})", vcpus=values.default_vcpus)
     d.add_argument("--vcpus", type=count, metavar="N", help=vcpus_help)
     d.add_argument("--memory", type=memory_mib, metavar="SIZE", help=memory_help)
-    disk_help = _("disk size in GiB (default {gib})", gib=values.default_disk_gib)
+    disk_help = _(
+        "disk size in GiB (default {gib}, or the template's size where that is larger)",
+        gib=values.default_disk_gib,
+    )
     d.add_argument("--disk", type=count, metavar="GiB", help=disk_help)
     d.add_argument(
         "-gdb", "--gdb", action="store_true", help=_("QEMU gdbstub on a socket only you can use")

@@ -5,6 +5,7 @@ no libvirt noise, no traceback from a deleted working directory."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import types
@@ -135,7 +136,7 @@ def test_help_shows_this_servers_defaults_and_limits(monkeypatch, capsys):
         cli.main(["define", "--help"], environ={})
     assert done.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "(default 2)" in text and "(default 768)" in text and "(default 12)" in text
+    assert "(default 2)" in text and "(default 768)" in text and "(default 12," in text
     assert "4 VMs, 6 vCPUs, 6144 MiB of memory and 50 GiB of disk" in text
     assert "exit status" in text
 
@@ -194,3 +195,18 @@ def test_every_refusal_ends_with_a_hint(as_alice, capsys, args, hint):
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("ie-virsh: error: ")
     assert err[-1].startswith("ie-virsh: hint: ") and hint in err[-1], err
+
+
+def test_without_disk_a_vm_gets_at_least_its_templates_size(env, monkeypatch):
+    """The server's default disk (1 GiB here) is smaller than the template
+    (3 GiB): define without --disk takes the template's size; a --disk that
+    small, asked for, is refused."""
+    from ie_virsh import backend
+
+    monkeypatch.setattr(backend, "virtual_size_gib", lambda qemu_img, image: 3)
+    env["cfg"] = dataclasses.replace(env["cfg"], default_disk_gib=1)
+    run(env, ALICE, ["define", "vm", "--template", "tiny"])
+    assert env["made"][-1][2] == 3
+    with pytest.raises(UsageError, match="needs a disk of 3 GiB"):
+        run(env, ALICE, ["define", "small", "--template", "tiny", "--disk", "1"])
+    assert "alice_small" not in env["virt"].domains
