@@ -266,24 +266,37 @@ def tar_from_user(
     return piped_as_user(caller, archive)
 
 
-def extract_safely(stream: BinaryIO, dest: str, rename_to: str | None = None) -> None:
-    """Extract a tar stream into ``dest``, one member at a time, with tarfile's
-    ``data`` filter.
+def unpacker(dest: str, rename_to: str | None = None) -> Callable[[BinaryIO], None]:
+    """A function that extracts a tar stream into ``dest``, one member at a
+    time, with tarfile's ``data`` filter.
 
     The filter refuses absolute names, ``..``, links leaving ``dest`` and
     device files, and drops set-id bits and ownership. ``rename_to``
     replaces the archive's top-level name. Nothing is held in memory but
     the member being written.
-    """
-    import tarfile  # here, not at the top: what ps and run never use costs them start-up time
 
-    with tarfile.open(fileobj=stream, mode="r|") as tar:
-        for member in tar:
-            if rename_to is not None:
-                parts = PurePosixPath(member.name).parts
-                if parts:
-                    member.name = str(PurePosixPath(rename_to, *parts[1:]))
-            tar.extract(member, dest, filter="data")
+    tarfile is loaded here, not at the top (ps and run never use it, and it
+    costs them start-up time), and in this process: the function may run in
+    a child that has dropped to the caller, who may not be able to read the
+    interpreter's library (piped_as_user).
+    """
+    import tarfile
+
+    def unpack(stream: BinaryIO) -> None:
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
+            for member in tar:
+                if rename_to is not None:
+                    parts = PurePosixPath(member.name).parts
+                    if parts:
+                        member.name = str(PurePosixPath(rename_to, *parts[1:]))
+                tar.extract(member, dest, filter="data")
+
+    return unpack
+
+
+def extract_safely(stream: BinaryIO, dest: str, rename_to: str | None = None) -> None:
+    """Extract a tar stream into ``dest`` here and now (``unpacker``)."""
+    unpacker(dest, rename_to)(stream)
 
 
 def merge_into(staging: str, dest: str) -> None:

@@ -24,11 +24,7 @@ class TransferCommands:
     """A mixin of App (ie_podman.cli): cp and sif."""
 
     def cmd_cp(self, args: list[str]) -> int:
-        # Here, not at the top: ps and run never use them, and they cost
-        # start-up time. tarfile is loaded now, as root: the copy out
-        # unpacks in a child that runs as the caller (extract_safely).
-        import shutil
-        import tarfile  # noqa: F401
+        import shutil  # here, not at the top: what ps and run never use costs them start-up time
 
         parsed = policy.parse_options(args, options.FORMAT_ONLY, stop_at_first_positional=False)
         if len(parsed.positionals) != 2:
@@ -66,9 +62,11 @@ class TransferCommands:
             # is whole: a failed copy leaves nothing behind (issue 25).
             staging = os.path.join(into, f".ie-podman-cp-{os.urandom(4).hex()}")
 
+            unpack = userio.unpacker(staging, rename_to=rename)  # made here, run as the caller
+
             def write(pipe: BinaryIO) -> None:
                 os.mkdir(staging, 0o700)
-                userio.extract_safely(pipe, staging, rename_to=rename)
+                unpack(pipe)
 
             try:
                 with (

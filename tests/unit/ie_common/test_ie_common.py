@@ -2,6 +2,7 @@
 
 import os
 import pwd
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +122,24 @@ def test_a_program_run_as_the_caller_cannot_write_past_its_file_cap(tmp_path):
     assert out.stat().st_size <= 2**20
     ok = userio.run_as_user(me(), ["/bin/sh", "-c", f"head -c 1000 /dev/zero > {out}"])
     assert ok.returncode == 0 and out.stat().st_size == 1000
+
+
+def test_tarfile_is_loaded_by_the_unpacker_not_on_import_nor_in_the_child():
+    """ie-podman's every command imports userio, so tarfile is not loaded
+    with it; the copy out's unpacker loads it where it is made (as root), so
+    that the child which runs it as the student never imports anything."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from ie_common import userio; before = 'tarfile' in sys.modules;"
+        " userio.unpacker('/nonexistent'); print(before, 'tarfile' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[3] / "src")},
+    )
+    assert done.stdout.split() == ["False", "True"]

@@ -201,8 +201,6 @@ def test_without_disk_a_vm_gets_at_least_its_templates_size(env, monkeypatch):
     """The server's default disk (1 GiB here) is smaller than the template
     (3 GiB): define without --disk takes the template's size; a --disk that
     small, asked for, is refused."""
-    from ie_virsh import backend
-
     monkeypatch.setattr(backend, "virtual_size_gib", lambda qemu_img, image: 3)
     env["cfg"] = dataclasses.replace(env["cfg"], default_disk_gib=1)
     run(env, ALICE, ["define", "vm", "--template", "tiny"])
