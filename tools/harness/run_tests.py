@@ -7,8 +7,10 @@ renders (tools/render/check.sh), then every
 Molecule scenario (roles/*/molecule/* and molecule/*). Exit status 1 if any
 step failed.
 
-The quick steps run one after another, their output streaming as they run.
-The Molecule scenarios run --jobs at a time (default: 2 where the machine has
+The quick steps run one after another, their output streaming as they run;
+in the whole suite they run beside the Molecule scenarios instead (logged and
+printed whole like them), since they mostly keep one core busy where two
+are. The Molecule scenarios run --jobs at a time (default: 2 where the machine has
 two or more cores): each scenario has its own containers, network and subnet,
 and most of a scenario's time is spent waiting (apt, daemons starting, Ceph
 settling), so two at once on two cores take little more than the longer of
@@ -235,8 +237,10 @@ def run_logged(step: Step, lock: threading.Lock) -> tuple[bool, float]:
     return rc == 0, seconds
 
 
-def run_parallel(steps: list[Step], jobs: int) -> list[tuple[Step, bool, float]]:
-    lock = threading.Lock()
+def run_parallel(
+    steps: list[Step], jobs: int, lock: threading.Lock | None = None
+) -> list[tuple[Step, bool, float]]:
+    lock = lock or threading.Lock()
     done: dict[str, tuple[bool, float]] = {}
     built = threading.Event()
     image_ok: list[bool] = []
@@ -283,6 +287,38 @@ def run_parallel(steps: list[Step], jobs: int) -> list[tuple[Step, bool, float]]
     return [(s, *done[s.name]) for s in ordered]
 
 
+def run_suite(steps: list[Step], mol: list[Step], jobs: int) -> list[tuple[Step, bool, float]]:
+    """The quick steps and the scenarios. Alone, the quick steps stream their
+    output. With scenarios (the whole suite), they run one after another
+    beside them, logged and printed whole like a scenario: they mostly keep
+    one core busy, and a scenario often waits."""
+    if not mol:
+        return [(step, *run(step)) for step in steps]
+    print(f"\n==> {len(mol)} Molecule scenarios, {jobs} at a time", flush=True)
+    if not steps:
+        return run_parallel(mol, jobs)
+    print("==> the quick steps beside them, one after another", flush=True)
+    lock = threading.Lock()
+    quick: list[tuple[Step, bool, float]] = []
+
+    def run_quick() -> None:
+        for step in steps:
+            try:
+                quick.append((step, *run_logged(step, lock)))
+            except Exception as exc:  # reported as the step's failure
+                with lock:
+                    say(f"FAILED  {step.name}  (could not run: {exc})")
+                quick.append((step, False, 0.0))
+
+    thread = threading.Thread(target=run_quick)
+    thread.start()
+    try:
+        scenarios_done = run_parallel(mol, jobs, lock)
+    finally:
+        thread.join()
+    return quick + scenarios_done
+
+
 def default_jobs() -> int:
     return 2 if (os.cpu_count() or 1) >= 2 else 1
 
@@ -320,15 +356,8 @@ def main() -> int:
             )
             return 2
 
-    results = []
     total_start = time.monotonic()
-    for step in steps:
-        ok, seconds = run(step)
-        results.append((step, ok, seconds))
-    if mol:
-        mol = longest_first(mol, load_durations())
-        print(f"\n==> {len(mol)} Molecule scenarios, {args.jobs} at a time", flush=True)
-        results += run_parallel(mol, args.jobs)
+    results = run_suite(steps, longest_first(mol, load_durations()), args.jobs)
     total = time.monotonic() - total_start
 
     width = max(len(s.name) for s, _, _ in results)

@@ -182,3 +182,56 @@ def test_an_image_no_script_builds_is_refused(logs):
     odd = Step("molecule", "molecule cluster/odd", ["true"], logs, 0, "localhost/other:1")
     with pytest.raises(SystemExit, match="localhost/other:1"):
         run_tests.run_parallel([odd], 1)
+
+
+def test_the_quick_steps_run_beside_the_scenarios_and_are_reported(logs, capsys):
+    quick = [
+        Step("lint", "ruff", ["sh", "-c", "sleep 0.4; echo linted"], run_tests.ROOT),
+        Step(
+            "unit", "pytest", ["sh", "-c", "echo a-test-failed; sleep 0.4; exit 1"], run_tests.ROOT
+        ),
+    ]
+    mol = [step("molecule cluster/a", ["sh", "-c", "sleep 0.8; echo a-done"])]
+    start = time.monotonic()
+    results = run_tests.run_suite(quick, mol, 1)
+    elapsed = time.monotonic() - start
+    # one after another they would take 1.6 s
+    assert elapsed < 1.4
+    assert [(s.name, ok) for s, ok, _ in results] == [
+        ("ruff", True),
+        ("pytest", False),
+        ("molecule cluster/a", True),
+    ]
+    out = capsys.readouterr().out
+    assert "linted\n" in out and "a-test-failed\n" in out and "a-done\n" in out
+    assert "FAILED  pytest" in out
+    assert (logs / "pytest.log").read_text() == "a-test-failed\n"
+
+
+def test_the_quick_steps_alone_stream_their_output(logs, capfd):
+    quick = [Step("lint", "ruff", ["sh", "-c", "echo streamed"], run_tests.ROOT)]
+    assert run_tests.run_suite(quick, [], 2)[0][1]
+    assert "streamed" in capfd.readouterr().out
+    assert not (logs / "ruff.log").exists()
+
+
+def test_a_quick_step_that_could_not_run_is_a_failure(logs, monkeypatch):
+    real = run_tests.run_logged
+
+    def broken(step, lock):
+        if step.name == "yamllint":
+            raise OSError("no such directory")
+        return real(step, lock)
+
+    monkeypatch.setattr(run_tests, "run_logged", broken)
+    quick = [
+        Step("lint", "yamllint", ["true"], run_tests.ROOT),
+        Step("lint", "ansible-lint", ["true"], run_tests.ROOT),
+    ]
+    mol = [step("molecule cluster/a", ["true"])]
+    results = run_tests.run_suite(quick, mol, 1)
+    assert [(s.name, ok) for s, ok, _ in results] == [
+        ("yamllint", False),
+        ("ansible-lint", True),
+        ("molecule cluster/a", True),
+    ]

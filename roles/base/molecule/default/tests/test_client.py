@@ -3,7 +3,7 @@ workstation in this scenario, sees."""
 
 import time
 
-testinfra_hosts = ["ansible://base-node2"]
+testinfra_hosts = ["podman://base-node2"]  # podman exec (see test_base.py)
 
 
 def test_client_follows_the_cluster_time_server(host):
