@@ -35,6 +35,7 @@ from ansible_collections.ie.cluster.plugins.plugin_utils.preflight_checks import
     check_slurm,
     members,
 )
+from ansible_collections.ie.cluster.plugins.plugin_utils.slurm_templates import check_templates
 
 # What the checks read, per host (where the inventory sets it).
 VARIABLES = (
@@ -63,6 +64,8 @@ VARIABLES = (
     "slurm_controller_default_time",
     "slurm_controller_max_time",
     "slurm_controller_def_mem_per_cpu",
+    "slurm_templates",
+    "ie_podman_registry",
     "rsnapshot_backups",
     "rsnapshot_levels",
     "registry_tls_mode",
@@ -331,6 +334,7 @@ def preflight_problems(view: Mapping, groups: Mapping) -> list[str]:
         *check_addresses(hosts, groups),
         *check_limits(hosts, groups),
         *check_slurm(hosts, groups),
+        *check_templates(hosts, groups),
         *check_ceph(hosts, groups),
         *check_backups(hosts, groups),
         *check_registry(hosts, groups),

@@ -14,6 +14,11 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.ie.cluster.plugins.module_utils.slurm_time import wall_minutes
+from ansible_collections.ie.cluster.plugins.plugin_utils.slurm_templates import (
+    gpu_request,
+    image_reference,
+    memory_mb,
+)
 
 _NAME = re.compile(r"^(?P<prefix>.*?)(?P<num>\d*)$")
 # Set by the nvidia role on each host it ran on: the GPU device files found.
@@ -295,6 +300,43 @@ def slurm_state(text: str) -> str:
     return _IN_SERVICE_FLAGS.sub("", str(text).strip())
 
 
+def slurm_templates(templates: Sequence[Mapping], registry: str, gpu_type: str = "") -> list:
+    """The inventory's container templates (slurm_templates) as job_submit.lua
+    and stemplates use them: each with its full image reference (``ref``)
+    and its defaults in Slurm's units (``cpus``, ``mem_mb``, ``gres``,
+    ``minutes``), None where the template sets none. The preflight has
+    checked them; what it would refuse raises here too."""
+    resolved = []
+    for template in templates:
+        name = str(template["name"])
+        where = image_reference(str(template["image"]), registry)
+        if where is None:
+            raise AnsibleFilterError(
+                f"slurm_templates: {name}'s image {template['image']!r} is not in {registry}"
+            )
+        repository, version = where
+        separator = "" if version.startswith("@") else ":"
+        gpus = gpu_request(template.get("gpus", 0), gpu_type)
+        mem = memory_mb(template["mem"]) if "mem" in template else None
+        if gpus is None or (mem is None and "mem" in template):
+            raise AnsibleFilterError(f"slurm_templates: {name}'s gpus or mem cannot be read")
+        resolved.append(
+            {
+                "name": name,
+                "image": str(template["image"]),
+                "ref": f"{registry}/{repository}{separator}{version}",
+                "cpus": template.get("cpus"),
+                "mem_mb": mem,
+                "gpus": f"{gpus[0]}:{gpus[1]}" if gpus[1] else None,
+                "gres": f"gres/gpu:{gpus[0]}:{gpus[1]}" if gpus[1] else None,
+                "time": template.get("time"),
+                "minutes": wall_minutes(template["time"]) if "time" in template else None,
+                "comment": str(template.get("comment", "")),
+            }
+        )
+    return resolved
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -304,4 +346,5 @@ class FilterModule:
             "slurm_gres_lines": slurm_gres_lines,
             "slurm_time_minutes": slurm_time_minutes,
             "slurm_state": slurm_state,
+            "slurm_templates": slurm_templates,
         }

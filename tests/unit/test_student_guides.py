@@ -60,6 +60,7 @@ def test_every_runnable_block_is_run_by_a_scenario():
             "slurm",
             "apptainer",
             "define",
+            "templates",
         }
     )
     runners = runnable.runners(ENGLISH)

@@ -6,7 +6,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
-packages=(podman runc debootstrap uidmap slirp4netns apt-cacher-ng python3-venv make git openssh-client gettext)
+# lua5.4: the unit tests run the rendered job_submit.lua (tests/unit/roles).
+packages=(podman runc debootstrap uidmap slirp4netns apt-cacher-ng python3-venv make git openssh-client gettext lua5.4)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

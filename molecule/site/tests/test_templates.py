@@ -1,0 +1,201 @@
+"""Container templates for batch jobs (issue 27), on the site's cluster.
+
+The test builds two images itself (scratch, static busybox, a marker file
+each), pushes them to the department registry as an admin would, registers
+them as templates with `site.yml --tags slurm_templates` (the inventory's
+list given with -e), and then, as a directory student: lists them, runs a
+job in each, sees the defaults applied, the stand-in GPU only where the
+template or the job asks, the home and the working directory inside, and an
+unknown container refused at submit time with nothing queued. Last, one
+template is taken out of the list and is gone from every node.
+"""
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from students import GS01, GS02, OWNER, as_user, ok, uid
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
+from tools.docs import runnable  # noqa: E402
+
+REGISTRY = "registry01:5000"
+AUTH = "/etc/ie/ie-podman-registry-auth.json"
+TEMPLATES_DIR = "/var/lib/ie-cluster/templates"
+TEMPLATES = [
+    {
+        "name": "marker-gpu",
+        "image": "templates/marker-gpu:1",
+        "cpus": 2,
+        "mem": "300M",
+        "gpus": "tesla:1",
+        "time": "0:10:00",
+        "comment": "busybox, a marker, a GPU",
+    },
+    {"name": "marker-plain", "image": "templates/marker-plain:1", "comment": "busybox, a marker"},
+]
+
+
+def site_yml(templates):
+    """site.yml --tags slurm_templates with the inventory's list ``templates``."""
+    scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
+    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+    extra = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "slurm-templates.json")
+    with open(extra, "w") as f:
+        json.dump({"slurm_templates": templates}, f)
+    done = subprocess.run(
+        [
+            "ansible-playbook",
+            "-i",
+            f"{scenario}/inventory/production",
+            "-i",
+            inventory,
+            "--tags",
+            "slurm_templates",
+            "-e",
+            f"@{extra}",
+            f"{scenario}/converge.yml",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    return done.stdout
+
+
+def changed_on(output, host):
+    return int(re.search(rf"^{host}\s+: ok=\d+\s+changed=(\d+)", output, re.M).group(1))
+
+
+@pytest.fixture(scope="module")
+def templates():
+    for t in TEMPLATES:
+        marker = t["name"]
+        ok(
+            GS01.run(
+                f"set -e; rm -rf /root/{marker}; mkdir /root/{marker};"
+                f" cp /bin/busybox /root/{marker}/; echo {marker} > /root/{marker}/marker;"
+                " printf 'FROM scratch\\nCOPY busybox /bin/busybox\\nCOPY marker /marker\\n'"
+                f" > /root/{marker}/Containerfile;"
+                f" podman build -q -t {REGISTRY}/{t['image']} /root/{marker};"
+                f" podman push -q --authfile {AUTH} {REGISTRY}/{t['image']}"
+            )
+        )
+    first = site_yml(TEMPLATES)
+    yield first
+    site_yml([])
+    for t in TEMPLATES:
+        GS01.run(f"podman rmi -f {REGISTRY}/{t['image']}; rm -rf /root/{t['name']}")
+
+
+def job(script, *options):
+    """Submit ``script`` as the student, wait for its end; (job id, output)."""
+    name = f"tpl{time.monotonic_ns()}"
+    ok(as_user(OWNER, f"mkdir -p {name} && printf %s {shlex.quote(script)} > {name}/job.sh"))
+    out = ok(
+        as_user(
+            OWNER, f"cd {name} && sbatch --parsable --wait -o out.txt {' '.join(options)} job.sh"
+        )
+    )
+    jobid = out.strip().split(";")[0]
+    return jobid, ok(as_user(OWNER, f"cat {name}/out.txt; rm -rf {name}"))
+
+
+def test_every_node_holds_the_templates_and_students_list_them(templates):
+    for node in (GS01, GS02):
+        for t in TEMPLATES:
+            link = node.file(f"{TEMPLATES_DIR}/{t['name']}")
+            assert link.is_symlink and link.linked_to.startswith(f"{TEMPLATES_DIR}/{t['name']}@")
+            assert (
+                node.file(f"{TEMPLATES_DIR}/{t['name']}/marker").content_string.strip()
+                == (t["name"])
+            )
+    # the student guide's block "templates", as written
+    guide = runnable.blocks(ROOT / "docs" / "student-guide.md")["templates"]
+    out = ok(as_user(OWNER, f"bash -c {shlex.quote(runnable.script(guide))}"))
+    assert "marker-gpu" in out and '"ref"' in out, out
+    table = ok(as_user(OWNER, "stemplates")).splitlines()
+    assert table[0].split()[:2] == ["TEMPLATE", "IMAGE"]
+    assert any(
+        line.split()[:6]
+        == ["marker-gpu", "templates/marker-gpu:1", "2", "300M", "tesla:1", "0:10:00"]
+        for line in table
+    ), table
+    listed = json.loads(ok(as_user(OWNER, "stemplates --format json")))
+    assert [t["name"] for t in listed] == ["marker-gpu", "marker-plain"]
+    assert listed[1]["ref"] == f"{REGISTRY}/templates/marker-plain:1"
+
+
+def test_the_same_list_again_changes_nothing(templates):
+    again = site_yml(TEMPLATES)
+    for host in ("gs01", "gs02"):
+        assert changed_on(again, host) == 0, again[-3000:]
+
+
+def test_a_template_job_runs_in_its_image_as_the_student(templates):
+    script = (
+        "#!/bin/bash\n#SBATCH --container=marker-plain\n"
+        "cat /marker; id -u; id -g; pwd; echo written-inside > $HOME/tpl-home.txt\n"
+        "echo CVD=${CUDA_VISIBLE_DEVICES:-none}; head -c1 /dev/nvidia0 2>&1 | tail -n1\n"
+    )
+    _, out = job(script)
+    lines = out.splitlines()
+    assert lines[0] == "marker-plain", out
+    assert lines[1] == str(uid(OWNER)) and lines[2] != "0", out
+    assert lines[3].startswith(f"/home/{OWNER}/tpl"), out  # the job's working directory
+    assert "CVD=none" in out and "Operation not permitted" in out  # no GPU asked, none given
+    assert ok(as_user(OWNER, "cat tpl-home.txt; rm tpl-home.txt")).strip() == "written-inside"
+
+
+def test_a_templates_defaults_apply_and_the_jobs_own_win(templates):
+    script = "#!/bin/bash\n#SBATCH --container=marker-gpu\ncat /marker\n"
+    script += "echo CVD=$CUDA_VISIBLE_DEVICES; head -c1 /dev/nvidia0 2>&1 | tail -n1\n"
+    jobid, out = job(script)
+    assert out.startswith("marker-gpu") and "CVD=0" in out, out
+    assert "No such device or address" in out  # the stand-in GPU, allowed by the cgroup
+    shown = GS01.check_output(f"scontrol show job {jobid}")
+    assert "TimeLimit=00:10:00" in shown and "QOS=short" in shown, shown
+    assert re.search(r"\bMinMemoryNode=300M\b", shown), shown
+    assert re.search(r"\bNumCPUs=2\b", shown) and "gres/gpu:tesla=1" in shown, shown
+    assert f"Container={TEMPLATES_DIR}/marker-gpu" in shown, shown
+    jobid, out = job(script, "--time=0:05:00", "--cpus-per-task=1", "--mem=200M")
+    shown = GS01.check_output(f"scontrol show job {jobid}")
+    assert "TimeLimit=00:05:00" in shown and re.search(r"\bNumCPUs=1\b", shown), shown
+    assert re.search(r"\bMinMemoryNode=200M\b", shown), shown
+
+
+def test_a_job_without_a_template_is_as_before(templates):
+    jobid, out = job("#!/bin/bash\ncat /marker 2>&1; grep -c . /etc/os-release\n")
+    assert "No such file" in out and int(out.splitlines()[-1]) > 1, out
+    assert TEMPLATES_DIR not in GS01.check_output(f"scontrol show job {jobid}")
+
+
+@pytest.mark.parametrize("container", ["nope", "/home/student1", "marker-gpu/x"])
+def test_another_container_is_refused_at_submit_and_nothing_is_queued(templates, container):
+    before = GS01.check_output("squeue -h -o %i | sort").split()
+    refused = as_user(OWNER, f"sbatch --container={shlex.quote(container)} --wrap true")
+    assert refused.rc != 0
+    assert "there is no such container template" in refused.stderr, refused.stderr
+    assert "marker-gpu, marker-plain" in refused.stderr
+    assert GS01.check_output("squeue -h -o %i | sort").split() == before
+
+
+def test_a_template_taken_off_the_list_is_gone_from_every_node(templates):
+    site_yml(TEMPLATES[:1])
+    for node in (GS01, GS02):
+        assert not node.file(f"{TEMPLATES_DIR}/marker-plain").exists
+        assert not node.run(f"ls -d {TEMPLATES_DIR}/marker-plain@*").stdout.strip()
+        assert node.file(f"{TEMPLATES_DIR}/marker-gpu").is_symlink
+    assert [t["name"] for t in json.loads(ok(as_user(OWNER, "stemplates --format json")))] == [
+        "marker-gpu"
+    ]
+    refused = as_user(OWNER, "sbatch --container=marker-plain --wrap true")
+    assert refused.rc != 0 and "The templates: marker-gpu " in refused.stderr
