@@ -327,8 +327,10 @@ def slurm_templates(templates: Sequence[Mapping], registry: str, gpu_type: str =
                 "ref": f"{registry}/{repository}{separator}{version}",
                 "cpus": template.get("cpus"),
                 "mem_mb": mem,
-                "gpus": f"{gpus[0]}:{gpus[1]}" if gpus[1] else None,
-                "gres": f"gres/gpu:{gpus[0]}:{gpus[1]}" if gpus[1] else None,
+                "gpus": ":".join(filter(None, (gpus[0], str(gpus[1])))) if gpus[1] else None,
+                "gres": ":".join(filter(None, ("gres/gpu", gpus[0], str(gpus[1]))))
+                if gpus[1]
+                else None,
                 "time": template.get("time"),
                 "minutes": wall_minutes(template["time"]) if "time" in template else None,
                 "comment": str(template.get("comment", "")),

@@ -27,6 +27,12 @@ sys.path.insert(0, str(ROOT))
 from tools.docs import runnable  # noqa: E402
 
 REGISTRY = "registry01:5000"
+# A shell and the usual commands (busybox's), and the account files that
+# Apptainer fills in with the student's entry.
+INSTALL = (
+    'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin'
+    ' && mkdir -p /etc && touch /etc/passwd /etc/group"]'
+)
 AUTH = "/etc/ie/ie-podman-registry-auth.json"
 TEMPLATES_DIR = "/var/lib/ie-cluster/templates"
 TEMPLATES = [
@@ -83,7 +89,8 @@ def templates():
             GS01.run(
                 f"set -e; rm -rf /root/{marker}; mkdir /root/{marker};"
                 f" cp /bin/busybox /root/{marker}/; echo {marker} > /root/{marker}/marker;"
-                " printf 'FROM scratch\\nCOPY busybox /bin/busybox\\nCOPY marker /marker\\n'"
+                " printf 'FROM scratch\\nCOPY busybox /bin/busybox\\nCOPY marker /marker\\n%s\\n'"
+                f" {shlex.quote(INSTALL)}"
                 f" > /root/{marker}/Containerfile;"
                 f" podman build -q -t {REGISTRY}/{t['image']} /root/{marker};"
                 f" podman push -q --authfile {AUTH} {REGISTRY}/{t['image']}"
@@ -102,7 +109,9 @@ def job(script, *options):
     ok(as_user(OWNER, f"mkdir -p {name} && printf %s {shlex.quote(script)} > {name}/job.sh"))
     out = ok(
         as_user(
-            OWNER, f"cd {name} && sbatch --parsable --wait -o out.txt {' '.join(options)} job.sh"
+            OWNER,
+            f"cd {name} && sbatch --parsable --wait -o out.txt -e err.txt"
+            f" {' '.join(options)} job.sh",
         )
     )
     jobid = out.strip().split(";")[0]
@@ -142,7 +151,7 @@ def test_the_same_list_again_changes_nothing(templates):
 
 def test_a_template_job_runs_in_its_image_as_the_student(templates):
     script = (
-        "#!/bin/bash\n#SBATCH --container=marker-plain\n"
+        "#!/bin/sh\n#SBATCH --container=marker-plain\n"
         "cat /marker; id -u; id -g; pwd; echo written-inside > $HOME/tpl-home.txt\n"
         "echo CVD=${CUDA_VISIBLE_DEVICES:-none}; head -c1 /dev/nvidia0 2>&1 | tail -n1\n"
     )
@@ -156,7 +165,7 @@ def test_a_template_job_runs_in_its_image_as_the_student(templates):
 
 
 def test_a_templates_defaults_apply_and_the_jobs_own_win(templates):
-    script = "#!/bin/bash\n#SBATCH --container=marker-gpu\ncat /marker\n"
+    script = "#!/bin/sh\n#SBATCH --container=marker-gpu\ncat /marker\n"
     script += "echo CVD=$CUDA_VISIBLE_DEVICES; head -c1 /dev/nvidia0 2>&1 | tail -n1\n"
     jobid, out = job(script)
     assert out.startswith("marker-gpu") and "CVD=0" in out, out
@@ -164,7 +173,7 @@ def test_a_templates_defaults_apply_and_the_jobs_own_win(templates):
     shown = GS01.check_output(f"scontrol show job {jobid}")
     assert "TimeLimit=00:10:00" in shown and "QOS=short" in shown, shown
     assert re.search(r"\bMinMemoryNode=300M\b", shown), shown
-    assert re.search(r"\bNumCPUs=2\b", shown) and "gres/gpu:tesla=1" in shown, shown
+    assert "CPUs/Task=2" in shown and "TresPerNode=gres/gpu:tesla:1" in shown, shown
     assert f"Container={TEMPLATES_DIR}/marker-gpu" in shown, shown
     jobid, out = job(script, "--time=0:05:00", "--cpus-per-task=1", "--mem=200M")
     shown = GS01.check_output(f"scontrol show job {jobid}")

@@ -188,6 +188,7 @@ def test_filters_are_registered():
         "slurm_gres_lines",
         "slurm_time_minutes",
         "slurm_state",
+        "slurm_templates",
     }
 
 
@@ -216,3 +217,32 @@ def test_time_minutes(text, minutes):
 def test_time_minutes_refuses_garbage_with_the_filter_name():
     with pytest.raises(AnsibleFilterError, match="slurm_time_minutes: not a Slurm time"):
         slurm_time_minutes("one day")
+
+
+def test_templates_get_their_full_reference_and_slurms_units():
+    from filter_plugins.slurm import slurm_templates
+
+    pinned = "sha256:" + "c" * 64
+    full, bare = slurm_templates(
+        [
+            {
+                "name": "t",
+                "image": "templates/t:2",
+                "cpus": 2,
+                "mem": "2G",
+                "gpus": 1,
+                "time": "1-00:00:00",
+                "comment": "c",
+            },
+            {"name": "b", "image": f"registry01:5000/x/b@{pinned}"},
+        ],
+        "registry01:5000",
+        "tesla",
+    )
+    assert full["ref"] == "registry01:5000/templates/t:2" and full["image"] == "templates/t:2"
+    assert (full["cpus"], full["mem_mb"], full["minutes"]) == (2, 2048, 1440)
+    assert full["gpus"] == "tesla:1" and full["gres"] == "gres/gpu:tesla:1"
+    assert bare["ref"] == f"registry01:5000/x/b@{pinned}"
+    assert [bare[k] for k in ("cpus", "mem_mb", "gpus", "gres", "minutes")] == [None] * 5
+    with pytest.raises(AnsibleFilterError, match="is not in registry01:5000"):
+        slurm_templates([{"name": "d", "image": "docker.io/library/debian"}], "registry01:5000")
