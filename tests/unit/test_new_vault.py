@@ -6,8 +6,6 @@ the virtualenv (no ceph-authtool, uuidgen or OpenSSL)."""
 from __future__ import annotations
 
 import base64
-import importlib.machinery
-import importlib.util
 import os
 import re
 import stat
@@ -20,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "new-vault"
@@ -27,15 +26,7 @@ VAULT = "inventories/production/group_vars/all/vault.yml"
 BIN = Path(sys.executable).parent
 
 
-def load():
-    loader = importlib.machinery.SourceFileLoader("new_vault", str(TOOL))
-    spec = importlib.util.spec_from_loader("new_vault", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-new_vault = load()
+new_vault = load_script(TOOL, "new_vault")
 
 
 def role_pattern(path: str, variable: str) -> re.Pattern:

@@ -4,17 +4,14 @@ environment from Slurm's env file and none of slurmd's."""
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 from pathlib import Path
 
+from scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[3]
-loader = importlib.machinery.SourceFileLoader(
-    "ie_slurm_apptainer", str(ROOT / "roles" / "slurm_templates" / "files" / "ie-slurm-apptainer")
+runtime = load_script(
+    ROOT / "roles" / "slurm_templates" / "files" / "ie-slurm-apptainer", "ie_slurm_apptainer"
 )
-spec = importlib.util.spec_from_loader("ie_slurm_apptainer", loader)
-runtime = importlib.util.module_from_spec(spec)
-loader.exec_module(runtime)
 
 
 def test_the_job_environment_is_read_from_the_nul_separated_file():

@@ -3,20 +3,15 @@ as a table and as JSON, from the listing the role writes."""
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import json
 from pathlib import Path
+
+from scripts import load_script
 
 from filter_plugins.slurm import slurm_templates
 
 ROOT = Path(__file__).resolve().parents[3]
-loader = importlib.machinery.SourceFileLoader(
-    "stemplates", str(ROOT / "roles" / "slurm_templates" / "files" / "stemplates")
-)
-spec = importlib.util.spec_from_loader("stemplates", loader)
-stemplates = importlib.util.module_from_spec(spec)
-loader.exec_module(stemplates)
+stemplates = load_script(ROOT / "roles" / "slurm_templates" / "files" / "stemplates", "stemplates")
 
 TEMPLATES = slurm_templates(
     [
