@@ -60,7 +60,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 digest:
-  description: The digest of the image the template is now (or would be).
+  description: The digest of the image the template is now (or would be); null in a check run that could not ask the registry.
   returned: always
   type: str
 previous:
@@ -200,12 +200,16 @@ def main():
     if parsed is None:
         module.fail_json(msg="image %r is not HOST:PORT/REPOSITORY[:TAG][@sha256:...]" % image)
     host, repo, tag, pinned = parsed
+    previous = current(path, name)
     try:
         auth = credentials(module.params["authfile"], host)
         digest = pinned or registry_digest(host, repo, tag, auth)
     except (HTTPError, URLError, OSError, ValueError) as err:
-        module.fail_json(msg="cannot read the digest of %s from its registry: %s" % (image, err))
-    previous = current(path, name)
+        message = "cannot read the digest of %s from its registry: %s" % (image, err)
+        if module.check_mode:
+            # A new node in a check run: nothing there yet to ask with.
+            module.exit_json(changed=True, digest=None, previous=previous, msg=message)
+        module.fail_json(msg=message)
     result = dict(changed=previous != digest, digest=digest, previous=previous)
     if module.check_mode or not result["changed"]:
         module.exit_json(**result)

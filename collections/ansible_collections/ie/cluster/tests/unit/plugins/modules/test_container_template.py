@@ -142,6 +142,17 @@ def test_bad_input_and_an_unreachable_registry_fail_clearly(tmp_path, monkeypatc
     result = run_module(container_template.main, monkeypatch, FakeTools(), capsys, **args(tmp_path))
     assert result["failed"] and "cannot read the digest" in result["msg"]
     assert os.listdir(str(tmp_path)) == []
+    # a check run on a new node, before its credentials exist: would change
+    check = run_module(
+        container_template.main,
+        monkeypatch,
+        FakeTools(),
+        capsys,
+        check_mode=True,
+        **args(tmp_path, authfile=str(tmp_path / "missing.json")),
+    )
+    assert check["changed"] and not check.get("failed") and check["digest"] is None
+    assert os.listdir(str(tmp_path)) == []
 
 
 class Response(object):
