@@ -51,3 +51,6 @@ def test_every_role_scenario_and_site_are_listed_as_testers():
     assert "`molecule/ceph`" in ceph and "`molecule/site`" in ceph
     program = next(r for r in rows if r.startswith("| `ie_program` |"))
     assert "`molecule/site`" in program  # included by ie_podman, not named in playbooks/
+    # a role whose own scenario is molecule/site is listed with it once
+    templates = next(r for r in rows if r.startswith("| `slurm_templates` |"))
+    assert templates.count("`molecule/site`") == 1

@@ -71,7 +71,7 @@ def rows(root: Path = ROOT) -> list[str]:
         main = yaml.safe_load(spec_path.read_text())["argument_specs"]["main"]
         options = main.get("options") or {}
         tested = [f"`{s}`" for s in scenarios(root, role)]
-        if role in in_site:
+        if role in in_site and "`molecule/site`" not in tested:
             tested.append("`molecule/site`")
         spec = spec_path.relative_to(root)
         out.append(
