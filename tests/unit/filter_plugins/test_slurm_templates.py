@@ -64,6 +64,7 @@ def test_valid_templates_pass():
         (changed(0, name="PyTorch"), "entry 1's name 'PyTorch'"),
         (changed(0, name="a" * 33), "32 at most"),
         (changed(0, name=""), "entry 1's name ''"),
+        (changed(0, name="pytorch\n"), "entry 1's name 'pytorch\\n'"),
         (changed(0, image="docker.io/pytorch/pytorch:2.5"), "not an image of the department"),
         (changed(0, image="ghcr.io/x/y"), "registry (registry01:5000)"),
         (changed(0, image="registry01:5001/templates/x"), "not an image of the department"),
@@ -110,6 +111,10 @@ def test_image_references():
     assert image_reference("templates/x", "templates") == ("templates/x", "latest")
     assert image_reference("localhost/x", REGISTRY) is None
     assert image_reference("a//b", REGISTRY) is None
+    # matched whole: a trailing newline is not a reference
+    assert image_reference("templates/x:1\n", REGISTRY) is None
+    # the Distribution grammar's separators, as the nodes' module reads them too
+    assert image_reference("a__b/c--d:1", REGISTRY) == ("a__b/c--d", "1")
 
 
 def test_sizes_and_gpu_requests():

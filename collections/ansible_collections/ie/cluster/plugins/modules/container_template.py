@@ -71,18 +71,17 @@ previous:
 
 import json
 import os
-import re
 import shutil
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import open_url
-
-REFERENCE = re.compile(
-    r"^(?P<host>[A-Za-z0-9.-]+(?::[0-9]+)?)/(?P<path>[a-z0-9]+(?:[._/-][a-z0-9]+)*)"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+from ansible_collections.ie.cluster.plugins.module_utils.container_image import (
+    TEMPLATE_NAME,
+    parse_reference,
 )
+
 ACCEPT = ", ".join(
     [
         "application/vnd.oci.image.index.v1+json",
@@ -91,13 +90,6 @@ ACCEPT = ", ".join(
         "application/vnd.docker.distribution.manifest.v2+json",
     ]
 )
-
-
-def parse_reference(image):
-    match = REFERENCE.match(image)
-    if not match:
-        return None
-    return match.group("host"), match.group("path"), match.group("tag"), match.group("digest")
 
 
 def credentials(authfile, host):
@@ -194,10 +186,10 @@ def main():
         supports_check_mode=True,
     )
     name, image, path = module.params["name"], module.params["image"], module.params["path"]
-    if not re.match(r"^[a-z][a-z0-9_-]{0,31}$", name):
+    if not TEMPLATE_NAME.fullmatch(name):
         module.fail_json(msg="name %r is not a template name" % name)
     parsed = parse_reference(image)
-    if parsed is None:
+    if parsed is None or parsed[0] is None:
         module.fail_json(msg="image %r is not HOST:PORT/REPOSITORY[:TAG][@sha256:...]" % image)
     host, repo, tag, pinned = parsed
     previous = current(path, name)

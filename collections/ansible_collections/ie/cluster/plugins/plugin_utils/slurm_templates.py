@@ -15,18 +15,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ansible_collections.ie.cluster.plugins.module_utils.container_image import (
+    TEMPLATE_NAME,
+    parse_reference,
+)
 from ansible_collections.ie.cluster.plugins.module_utils.slurm_time import wall_minutes
 
-# A template's name: a job option value and a directory name, never a path
-# and never a student's image (those are USER/IMAGE).
-NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-# An image reference (the Distribution spec's grammar, without a digest's
-# other algorithms): [HOST[:PORT]/]PATH[:TAG][@sha256:HEX].
-COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-REFERENCE = re.compile(
-    rf"(?:(?P<host>[A-Za-z0-9.-]+(?::[0-9]+)?)/)?(?P<path>{COMPONENT}(?:/{COMPONENT})*)"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?"
-)
 MEMORY = re.compile(r"(?P<n>[1-9][0-9]*)(?P<unit>[MGT]?)")
 GPUS = re.compile(r"(?:(?P<type>[A-Za-z0-9_.-]+):)?(?P<count>[0-9]+)")
 FIELDS = {"name", "image", "cpus", "mem", "gpus", "time", "comment"}
@@ -37,17 +31,15 @@ def image_reference(image: str, registry: str) -> tuple[str, str] | None:
     reference without a host is in it), or None if it is not a reference there.
     Docker's rule: a first component with a dot or a port, or localhost, is
     a host."""
-    match = REFERENCE.fullmatch(image)
-    if not match:
+    parsed = parse_reference(image)
+    if parsed is None:
         return None
-    host, path = match["host"], match["path"]
-    if host is not None and "." not in host and ":" not in host and host != "localhost":
-        path, host = f"{host}/{path}", None
+    host, path, tag, digest = parsed
     if host is not None and host != registry:
         return None
-    if match["digest"]:
-        return path, "@" + match["digest"]
-    return path, match["tag"] or "latest"
+    if digest:
+        return path, "@" + digest
+    return path, tag or "latest"
 
 
 def memory_mb(value: Any) -> int | None:
@@ -110,7 +102,7 @@ def template_problems(
             problems.append(f"{var}: entry {i + 1} is not a mapping (name, image, ...).")
             continue
         name = str(template.get("name", ""))
-        if not NAME.fullmatch(name):
+        if not TEMPLATE_NAME.fullmatch(name):
             problems.append(
                 f"{var}: entry {i + 1}'s name {name!r} cannot be a job option value and a "
                 "directory: use lower-case letters, digits, _ and -, starting with a letter, "

@@ -134,6 +134,15 @@ def test_bad_input_and_an_unreachable_registry_fail_clearly(tmp_path, monkeypatc
         **args(tmp_path, image="docker.io:x/y"),
     )
     assert bad["failed"] and "is not HOST:PORT/REPOSITORY" in bad["msg"]
+    for image in ("templates/x:1", "registry01:5000/templates/x:1\n"):  # no host; not whole
+        refused = run_module(
+            container_template.main, monkeypatch, FakeTools(), capsys, **args(tmp_path, image=image)
+        )
+        assert refused["failed"] and "is not HOST:PORT/REPOSITORY" in refused["msg"]
+    named = run_module(
+        container_template.main, monkeypatch, FakeTools(), capsys, **args(tmp_path, name="x\n")
+    )
+    assert named["failed"] and "is not a template name" in named["msg"]
 
     def down(*a, **k):
         raise OSError("connection refused")
