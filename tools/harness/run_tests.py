@@ -204,6 +204,32 @@ def stamp(line: str, elapsed: float) -> str:
     return line
 
 
+def why_failed(text: str, width: int = 600) -> list[str]:
+    """The lines of a failed step's log that say why, for the end of the
+    suite's output (CI keeps only its head and tail): Ansible's first
+    failure that was not ignored, with its task and Molecule's phase, and
+    pytest's one-line summaries; else the log's last lines."""
+    rows = text.splitlines()
+    first: list[str] = []
+    summaries: list[str] = []
+    phase = task = ""
+    for i, row in enumerate(rows):
+        if MOLECULE_PHASE.match(row):
+            phase = row
+        elif row.startswith("TASK ["):
+            task = row.rstrip("* ")
+        elif (
+            not first
+            and row.startswith(("fatal: [", "failed: ["))
+            and not any(r.startswith("...ignoring") for r in rows[i + 1 : i + 3])
+        ):
+            first = [phase, task, row[:width]]
+        elif re.match(r"^(FAILED|ERROR) \S+::", row):
+            summaries.append(row[:width])
+    said = [line for line in first + summaries if line]
+    return said or [row[:width] for row in rows[-8:]]
+
+
 def run_logged(step: Step, lock: threading.Lock) -> tuple[bool, float]:
     """Run one step with its output in a log file; print the log when it ends."""
     LOGS.mkdir(exist_ok=True)
@@ -370,6 +396,11 @@ def main() -> int:
     print(f"{'total'.ljust(width)}  {'':<8}  {total:8.1f}")
     passed = sum(1 for _, ok, _ in results if ok)
     failed = len(results) - passed
+    for step, ok, _ in results:
+        log = LOGS / log_name(step)
+        if not ok and log.exists():
+            print(f"\nwhy {step.name} failed ({log.relative_to(ROOT)}):")
+            print("\n".join(f"  {line}" for line in why_failed(log.read_text(errors="replace"))))
     print(f"\nsteps: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

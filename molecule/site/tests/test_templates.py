@@ -6,8 +6,11 @@ them as templates with `site.yml --tags slurm_templates` (the inventory's
 list given with -e), and then, as a directory student: lists them, runs a
 job in each, sees the defaults applied, the stand-in GPU only where the
 template or the job asks, the home and the working directory inside, and an
-unknown container refused at submit time with nothing queued. Last, one
-template is taken out of the list and is gone from every node.
+unknown container refused at submit time with nothing queued. A student's
+own image, built with ie-podman and pushed to the registry, runs their job
+(again after a push under the same tag), and another student naming it is
+refused at submit time. Last, one template is taken out of the list and is
+gone from every node.
 """
 
 import json
@@ -20,7 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
-from students import GS01, GS02, OWNER, as_user, ok, uid
+from students import GS01, GS02, LIMITED, OWNER, as_user, iep, ok, uid
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
@@ -49,7 +52,7 @@ TEMPLATES = [
 ]
 
 
-def site_yml(templates):
+def site_yml(templates, *options):
     """site.yml --tags slurm_templates with the inventory's list ``templates``."""
     scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
     inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
@@ -67,6 +70,7 @@ def site_yml(templates):
             "slurm_templates",
             "-e",
             f"@{extra}",
+            *options,
             f"{scenario}/converge.yml",
         ],
         capture_output=True,
@@ -149,6 +153,17 @@ def test_the_same_list_again_changes_nothing(templates):
         assert changed_on(again, host) == 0, again[-3000:]
 
 
+def test_check_mode_changes_nothing(templates):
+    assert all(changed_on(site_yml(TEMPLATES, "--check"), h) == 0 for h in ("gs01", "gs02"))
+    # the list emptied, in check mode: reported, not done
+    checked = site_yml([], "--check")
+    assert changed_on(checked, "gs01") > 0, checked[-3000:]
+    for node in (GS01, GS02):
+        for t in TEMPLATES:
+            assert node.file(f"{TEMPLATES_DIR}/{t['name']}").is_symlink
+    assert len(json.loads(ok(as_user(OWNER, "stemplates --format json")))) == len(TEMPLATES)
+
+
 def test_a_template_job_runs_in_its_image_as_the_student(templates):
     script = (
         "#!/bin/sh\n#SBATCH --container=marker-plain\n"
@@ -187,13 +202,68 @@ def test_a_job_without_a_template_is_as_before(templates):
     assert TEMPLATES_DIR not in GS01.check_output(f"scontrol show job {jobid}")
 
 
-@pytest.mark.parametrize("container", ["nope", "/home/student1", "marker-gpu/x"])
+@pytest.mark.parametrize("container", ["nope", "/home/student1", "../marker-gpu"])
 def test_another_container_is_refused_at_submit_and_nothing_is_queued(templates, container):
     before = GS01.check_output("squeue -h -o %i | sort").split()
     refused = as_user(OWNER, f"sbatch --container={shlex.quote(container)} --wrap true")
     assert refused.rc != 0
     assert "there is no such container template" in refused.stderr, refused.stderr
     assert "marker-gpu, marker-plain" in refused.stderr
+    assert GS01.check_output("squeue -h -o %i | sort").split() == before
+
+
+def build_own(marker):
+    """OWNER's image ownimg:1 with ``marker``, built with ie-podman and pushed;
+    the local copy removed, so that a job's node pulls it from the registry."""
+    ok(
+        as_user(
+            OWNER,
+            "set -e; rm -rf ownimg; mkdir ownimg; cp /bin/busybox ownimg/;"
+            f" echo {marker} > ownimg/marker;"
+            " printf 'FROM scratch\\nCOPY busybox /bin/busybox\\nCOPY marker /marker\\n%s\\n'"
+            f" {shlex.quote(INSTALL)} > ownimg/Containerfile",
+        )
+    )
+    ok(iep(OWNER, "build --tag ownimg:1 ownimg"))
+    ok(iep(OWNER, "registry push ownimg:1"))
+    for node in (GS01, GS02):
+        node.run(f"su - {OWNER} -c 'sudo -n ie-podman rmi ownimg:1'")
+
+
+@pytest.fixture(scope="module")
+def own_image():
+    build_own("own-image-1")
+    yield
+    as_user(OWNER, "rm -rf ownimg")
+    for node in (GS01, GS02):
+        node.run(f"su - {OWNER} -c 'sudo -n ie-podman rmi ownimg:1'")
+
+
+OWN_JOB = "#!/bin/sh\n#SBATCH --container=student1/ownimg:1\ncat /marker; id -u\n"
+
+
+def test_a_students_own_image_runs_their_job(templates, own_image):
+    assert OWNER == "student1"
+    jobid, out = job(OWN_JOB, "-e", "out.txt")
+    assert out.splitlines()[:2] == ["own-image-1", str(uid(OWNER))], out
+    shown = GS01.check_output(f"scontrol show job {jobid}")
+    assert f"Container=/var/lib/ie-cluster/user-images/{OWNER}/ownimg:1" in shown, shown
+    node = re.search(r"\bBatchHost=(\S+)", shown).group(1)
+    host = GS01 if node == "gs01" else GS02 if node == "gs02" else None
+    if host is not None:  # the SIF's directory went with the job
+        assert not host.run("ls -d /tmp/ie-slurm-image-* 2>/dev/null").stdout.strip()
+    # pushed again under the same tag: the next job runs the new image
+    build_own("own-image-2")
+    _, out = job(OWN_JOB, "-e", "out.txt")
+    assert out.splitlines()[0] == "own-image-2", out
+
+
+def test_another_students_image_is_refused_at_submit(templates, own_image):
+    before = GS01.check_output("squeue -h -o %i | sort").split()
+    refused = as_user(LIMITED, f"sbatch --container={OWNER}/ownimg:1 --wrap true")
+    assert refused.rc != 0
+    assert f"--container={OWNER}/ownimg:1: that is not your image" in refused.stderr
+    assert f"--container={LIMITED}/IMAGE[:TAG]" in refused.stderr, refused.stderr
     assert GS01.check_output("squeue -h -o %i | sort").split() == before
 
 

@@ -235,3 +235,51 @@ def test_a_quick_step_that_could_not_run_is_a_failure(logs, monkeypatch):
         ("ansible-lint", True),
         ("molecule cluster/a", True),
     ]
+
+
+FAILED_LOG = """\
+INFO     [ceph > converge] Executed: Successful  [+300 s]
+INFO     [ceph > side_effect] Executing  [+301 s]
+TASK [Probe] *******************************************************************
+fatal: [ceph-gs01]: FAILED! => {"msg": "probe failed"}
+...ignoring
+TASK [HEALTH_OK again] *********************************************************
+FAILED - RETRYING: [localhost]: HEALTH_OK again (1 retries left).
+fatal: [localhost]: FAILED! => {"attempts": 60, "stdout": "HEALTH_WARN 1 osds down"}
+TASK [Later] *******************************************************************
+fatal: [localhost]: FAILED! => {"msg": "a second one"}
+"""
+
+
+def test_why_a_step_failed_is_its_first_failure_not_ignored():
+    assert run_tests.why_failed(FAILED_LOG) == [
+        "INFO     [ceph > side_effect] Executing  [+301 s]",
+        "TASK [HEALTH_OK again]",
+        'fatal: [localhost]: FAILED! => {"attempts": 60, "stdout": "HEALTH_WARN 1 osds down"}',
+    ]
+    assert run_tests.why_failed("fatal: [h]: FAILED! => " + "x" * 2000)[0].endswith("x" * 10)
+    assert len(run_tests.why_failed("fatal: [h]: FAILED! => " + "x" * 2000)[0]) == 600
+
+
+def test_why_pytest_failed_and_else_the_last_lines():
+    log = "collected 3\nFAILED tests/test_a.py::test_b - AssertionError: x\nERROR t.py::c\n"
+    assert run_tests.why_failed(log) == [
+        "FAILED tests/test_a.py::test_b - AssertionError: x",
+        "ERROR t.py::c",
+    ]
+    assert run_tests.why_failed("\n".join(str(i) for i in range(20))) == [
+        str(i) for i in range(12, 20)
+    ]
+
+
+def test_the_suite_ends_with_why_each_failed_step_failed(logs, monkeypatch, capsys):
+    bad = step("molecule cluster/bad", ["sh", "-c", f"printf %s '{FAILED_LOG}'; exit 2"])
+    good = step("molecule cluster/good", ["true"])
+    monkeypatch.setattr(run_tests, "scenarios", lambda role, scenario: [bad, good])
+    monkeypatch.setattr(sys, "argv", ["run_tests.py", "--only", "molecule"])
+    assert run_tests.main() == 1
+    out = capsys.readouterr().out
+    tail = out[out.index("steps: 1 passed") - 400 :]
+    assert "why molecule cluster/bad failed (cluster_bad.log):" in tail
+    assert '  fatal: [localhost]: FAILED! => {"attempts": 60' in tail
+    assert "why molecule cluster/good" not in out

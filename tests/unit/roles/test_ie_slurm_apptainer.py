@@ -1,11 +1,15 @@
 """ie-slurm-apptainer (roles/slurm_templates/files), oci.conf's RunTimeRun:
-the job's command in the template's sandbox, with exactly the job's
-environment from Slurm's env file and none of slurmd's."""
+the job's command in the template's sandbox, or in a SIF of the student's
+own image that ie-podman made for them, with exactly the job's environment
+from Slurm's env file and none of slurmd's."""
 
 from __future__ import annotations
 
+import os
+import pwd
 from pathlib import Path
 
+import pytest
 from scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -35,6 +39,7 @@ def test_the_command_runs_in_the_sandbox_as_the_user(monkeypatch, tmp_path):
     assert program == "/usr/bin/apptainer"
     assert argv == [
         "/usr/bin/apptainer",
+        "--quiet",
         "exec",
         "--userns",
         "--bind",
@@ -51,3 +56,100 @@ def test_the_command_runs_in_the_sandbox_as_the_user(monkeypatch, tmp_path):
 def test_too_few_arguments(capsys):
     assert runtime.main(["/env", "/bundle"]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_a_template_is_not_an_own_image():
+    assert runtime.own_image("/var/lib/ie-cluster/templates/t", "student1") is None
+    assert runtime.own_image("/var/lib/ie-cluster/user-images2/student1/x:1", "student1") is None
+
+
+def test_an_own_image_is_named_by_its_path():
+    path = f"{runtime.USER_IMAGES}/student1/web:1.0"
+    assert runtime.own_image(path, "student1") == "web:1.0"
+
+
+@pytest.mark.parametrize(
+    "rest", ["student2/web:1", "student1/a/b:1", "student1/", "student1", "../student1/web"]
+)
+def test_another_students_image_or_a_bad_path_is_refused(rest):
+    with pytest.raises(PermissionError):
+        runtime.own_image(f"{runtime.USER_IMAGES}/{rest}", "student1")
+
+
+class Done:
+    def __init__(self, rc):
+        self.returncode = rc
+
+
+def test_the_sif_is_made_by_ie_podman_as_the_caller(tmp_path):
+    calls = []
+
+    def run(argv, **kw):
+        calls.append((argv, kw))
+        return Done(0)
+
+    sif = runtime.make_sif("web:1", str(tmp_path), run=run)
+    assert sif == str(tmp_path / "image.sif")
+    # through sudo, never with a password prompt: ie-podman knows the caller
+    # from sudo and takes the image from their own namespace only
+    assert [c[0] for c in calls] == [
+        ["/usr/bin/sudo", "-n", "/usr/local/bin/ie-podman", "pull", "web:1"],
+        ["/usr/bin/sudo", "-n", "/usr/local/bin/ie-podman", "sif", "--force", "web:1", sif],
+    ]
+    assert all(c[1]["stdout"] == runtime.subprocess.DEVNULL for c in calls)
+
+
+def test_a_refused_pull_stops_before_the_sif(tmp_path):
+    calls = []
+
+    def run(argv, **kw):
+        calls.append(argv)
+        return Done(4)
+
+    assert runtime.make_sif("web:1", str(tmp_path), run=run) == 4
+    assert len(calls) == 1
+
+
+def test_an_own_image_job_runs_in_its_sif_and_the_directory_goes(monkeypatch, tmp_path):
+    env = tmp_path / "env"
+    env.write_bytes(b"USER=student1\0")
+    made, ran = [], []
+
+    def make_sif(image, directory):
+        made.append((image, directory))
+        return os.path.join(directory, "image.sif")
+
+    monkeypatch.setattr(runtime, "make_sif", make_sif)
+    monkeypatch.setattr(runtime, "run_child", lambda argv, e: ran.append((argv, e)) or 3)
+    login = pwd.getpwuid(os.getuid()).pw_name
+    rc = runtime.main([str(env), f"{runtime.USER_IMAGES}/{login}/web:1", "/spool/s", "x"])
+    assert rc == 3
+    [(image, directory)] = made
+    assert image == "web:1"
+    [(argv, environment)] = ran
+    assert argv == runtime.command(os.path.join(directory, "image.sif"), ["/spool/s", "x"])
+    assert environment == {b"USER": b"student1"}
+    assert not os.path.exists(directory)
+
+
+def test_an_own_image_that_cannot_be_made_fails_the_job(monkeypatch, tmp_path, capsys):
+    env = tmp_path / "env"
+    env.write_bytes(b"")
+    monkeypatch.setattr(runtime, "make_sif", lambda image, directory: 4)
+    monkeypatch.setattr(runtime, "run_child", lambda *a: pytest.fail("ran"))
+    login = pwd.getpwuid(os.getuid()).pw_name
+    assert runtime.main([str(env), f"{runtime.USER_IMAGES}/{login}/web:1", "x"]) == 4
+    assert "cannot run the job in your image web:1" in capsys.readouterr().err
+
+
+def test_another_students_path_fails_the_job_before_anything_runs(monkeypatch, tmp_path, capsys):
+    env = tmp_path / "env"
+    env.write_bytes(b"")
+    monkeypatch.setattr(runtime, "make_sif", lambda *a: pytest.fail("pulled"))
+    assert runtime.main([str(env), f"{runtime.USER_IMAGES}/not-me-at-all/web:1", "x"]) == 1
+    assert "not an image of" in capsys.readouterr().err
+
+
+def test_the_childs_status_and_signals(tmp_path):
+    assert runtime.run_child(["/bin/sh", "-c", "exit 7"], {}) == 7
+    assert runtime.run_child(["/bin/sh", "-c", "kill -TERM $$"], {}) == 143

@@ -2,7 +2,9 @@
 it and run by Lua 5.4 with a stand-in of Slurm's `slurm` table: the QOS tier
 of the time limit, and the container templates (issue 27) - a template's
 name becomes its sandbox's path with its defaults where the job does not
-ask, and any other container is refused before the job is queued."""
+ask; a student's own image (LOGIN/IMAGE[:TAG]) becomes the path that tells
+the runtime to fetch it, and another student's is refused; any other
+container is refused before the job is queued."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from scripts import load_script
 
 from filter_plugins.slurm import slurm_templates, slurm_time_minutes
 
@@ -40,7 +43,7 @@ slurm = { SUCCESS = 0, ERROR = -1, NO_VAL = 4294967294, INFINITE = 4294967295,
 local told = {}
 function slurm.log_user(fmt, ...) told[#told + 1] = string.format(fmt, ...) end
 dofile(arg[1])
-local fields = { "container", "cpus_per_task", "min_mem_per_node", "min_mem_per_cpu",
+local fields = { "container", "user_name", "cpus_per_task", "min_mem_per_node", "min_mem_per_cpu",
                  "tres_per_node", "tres_per_job", "time_limit", "qos" }
 local function show(v)
   if type(v) == "string" then return string.format("%q", v) end
@@ -129,9 +132,7 @@ def test_a_template_without_defaults_leaves_slurms_own(tmp_path):
     assert job["tres_per_node"] is None and job["qos"] == "day"
 
 
-@pytest.mark.parametrize(
-    "container", ["nope", "/home/student1/rootfs", "../pytorch", "pytorch/x", "PYTORCH"]
-)
+@pytest.mark.parametrize("container", ["nope", "/home/student1/rootfs", "../pytorch", "PYTORCH"])
 def test_any_other_container_is_refused_with_the_list(tmp_path, container):
     [job] = submit(tmp_path, UNSET + f", container = {json.dumps(container)}")
     assert job["rc"] == -1
@@ -142,3 +143,46 @@ def test_any_other_container_is_refused_with_the_list(tmp_path, container):
 def test_without_templates_every_container_is_refused(tmp_path):
     [job] = submit(tmp_path, UNSET + ', container = "pytorch"', templates=[])
     assert job["rc"] == -1 and "The templates: none" in job["told"]
+
+
+MINE = UNSET + ', user_name = "student1"'
+RUNTIME = load_script(
+    ROOT / "roles" / "slurm_templates" / "files" / "ie-slurm-apptainer", "ie_slurm_apptainer"
+)
+
+
+@pytest.mark.parametrize(
+    ("container", "path"),
+    [("student1/web:1.0", "student1/web:1.0"), ("student1/my_img", "student1/my_img:latest")],
+)
+def test_a_students_own_image_becomes_the_runtimes_path(tmp_path, container, path):
+    [job] = submit(tmp_path, MINE + f", container = {json.dumps(container)}")
+    assert job["rc"] == 0, job["told"]
+    assert job["container"] == f"{RUNTIME.USER_IMAGES}/{path}"
+    # no template's defaults: Slurm's own, and the policy's tier
+    assert job["cpus_per_task"] == 65534 and job["tres_per_node"] is None
+    assert job["qos"] == "day"
+
+
+@pytest.mark.parametrize("user", ["student3", None])
+def test_another_students_image_is_refused(tmp_path, user):
+    who = f', user_name = "{user}"' if user else ""
+    [job] = submit(tmp_path, UNSET + who + ', container = "student1/web:1"')
+    assert job["rc"] == -1
+    assert "--container=student1/web:1: that is not your image" in job["told"]
+    assert f"--container={user or 'LOGIN'}/IMAGE[:TAG]" in job["told"]
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["Web", "web:", "-web", "web-", "web:1:2", "web@sha256:00", "w" * 129, "web:" + "1" * 129],
+)
+def test_a_bad_image_name_is_refused(tmp_path, image):
+    [job] = submit(tmp_path, MINE + f", container = {json.dumps('student1/' + image)}")
+    assert job["rc"] == -1 and "is not an image name ie-podman accepts" in job["told"]
+
+
+@pytest.mark.parametrize("container", ["student1/web/x", "/student1/web", "student1/"])
+def test_more_or_less_than_login_and_image_is_no_image(tmp_path, container):
+    [job] = submit(tmp_path, MINE + f", container = {json.dumps(container)}")
+    assert job["rc"] == -1 and "there is no such container template" in job["told"]
