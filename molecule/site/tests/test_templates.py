@@ -265,6 +265,25 @@ def test_another_students_image_is_refused_at_submit(templates, own_image):
     assert f"--container={OWNER}/ownimg:1: that is not your image" in refused.stderr
     assert f"--container={LIMITED}/IMAGE[:TAG]" in refused.stderr, refused.stderr
     assert GS01.check_output("squeue -h -o %i | sort").split() == before
+    # A step is not seen by job_submit.lua: naming the path itself, in a job
+    # of their own, gets the runtime's refusal, and ie-podman (which would
+    # read only the caller's namespace anyway) is never asked.
+    path = f"/var/lib/ie-cluster/user-images/{OWNER}/ownimg:1"
+    audit = "/var/log/ie-podman/audit.log"
+    lines = int(GS01.check_output(f"cat {audit} 2>/dev/null | wc -l"))
+    held = ok(as_user(LIMITED, "sbatch --parsable -w gs01 -o /dev/null --wrap 'sleep 300'"))
+    jobid = held.strip().split(";")[0]
+    for _ in range(100):
+        if GS01.check_output(f"squeue -h -j {jobid} -o %t") == "R":
+            break
+        time.sleep(0.2)
+    step = as_user(
+        LIMITED, f"srun -Q --jobid={jobid} --overlap --container={path} /bin/sh -c 'cat /marker'"
+    )
+    GS01.run(f"scancel {jobid}")
+    assert step.rc != 0 and f"not an image of {LIMITED}'s" in step.stderr, step.stderr
+    assert "own-image" not in step.stdout
+    assert int(GS01.check_output(f"cat {audit} 2>/dev/null | wc -l")) == lines
 
 
 def test_a_template_taken_off_the_list_is_gone_from_every_node(templates):
