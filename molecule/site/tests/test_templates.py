@@ -36,6 +36,8 @@ INSTALL = (
     'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin'
     ' && mkdir -p /etc && touch /etc/passwd /etc/group"]'
 )
+# The seeds' sample job is a bash script; busybox has no bash, its sh runs it.
+BASH = '#!/bin/sh\nexec /bin/sh "$@"\n'
 AUTH = "/etc/ie/ie-podman-registry-auth.json"
 TEMPLATES_DIR = "/var/lib/ie-cluster/templates"
 TEMPLATES = [
@@ -52,7 +54,7 @@ TEMPLATES = [
 ]
 
 
-def site_yml(templates, *options):
+def site_yml(templates, *options, passes=True):
     """site.yml --tags slurm_templates with the inventory's list ``templates``."""
     scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
     inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
@@ -77,7 +79,7 @@ def site_yml(templates, *options):
         text=True,
         check=False,
     )
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    assert (done.returncode == 0) == passes, done.stdout[-6000:] + done.stderr[-2000:]
     return done.stdout
 
 
@@ -93,7 +95,10 @@ def templates():
             GS01.run(
                 f"set -e; rm -rf /root/{marker}; mkdir /root/{marker};"
                 f" cp /bin/busybox /root/{marker}/; echo {marker} > /root/{marker}/marker;"
-                " printf 'FROM scratch\\nCOPY busybox /bin/busybox\\nCOPY marker /marker\\n%s\\n'"
+                f" printf %s {shlex.quote(BASH)} > /root/{marker}/bash;"
+                f" chmod 755 /root/{marker}/bash;"
+                " printf 'FROM scratch\\nCOPY busybox /bin/busybox\\nCOPY marker /marker\\n%s\\n"
+                "COPY bash /bin/bash\\n'"
                 f" {shlex.quote(INSTALL)}"
                 f" > /root/{marker}/Containerfile;"
                 f" podman build -q -t {REGISTRY}/{t['image']} /root/{marker};"
@@ -153,6 +158,26 @@ def test_the_same_list_again_changes_nothing(templates):
         assert changed_on(again, host) == 0, again[-3000:]
 
 
+def test_bad_templates_fail_in_the_preflight_and_change_nothing(templates):
+    listing = GS02.file("/etc/ie/slurm-templates.json").content_string
+    bad = [
+        {**TEMPLATES[0], "cpus": 4096, "gpus": "a100:1"},
+        {**TEMPLATES[1], "image": "docker.io/library/busybox:1"},
+        TEMPLATES[1],
+    ]
+    out = site_yml(bad, passes=False)
+    assert "PLAY [Preflight" in out and "PLAY [Slurm - container templates]" not in out
+    said = re.sub(r"\s+", " ", out).replace("''", "'")  # as YAML folds and quotes it
+    for message in (
+        "marker-gpu: cpus 4096 is more than any node has",
+        "marker-gpu: no node has GPUs of type 'a100'",
+        "marker-plain: image 'docker.io/library/busybox:1' is not an image of the department",
+        "the template marker-plain is listed twice",
+    ):
+        assert message in said, out[-4000:]
+    assert GS02.file("/etc/ie/slurm-templates.json").content_string == listing
+
+
 def test_check_mode_changes_nothing(templates):
     assert all(changed_on(site_yml(TEMPLATES, "--check"), h) == 0 for h in ("gs01", "gs02"))
     # the list emptied, in check mode: reported, not done
@@ -194,6 +219,24 @@ def test_a_templates_defaults_apply_and_the_jobs_own_win(templates):
     shown = GS01.check_output(f"scontrol show job {jobid}")
     assert "TimeLimit=00:05:00" in shown and re.search(r"\bNumCPUs=1\b", shown), shown
     assert re.search(r"\bMinMemoryNode=200M\b", shown), shown
+
+
+def test_the_seeds_sample_job_runs_in_a_template(templates):
+    """The guide's sample (the seeds'), with one line added and `singularity
+    exec` taken out: its commands run inside the template, with the GPU the
+    script asks for."""
+    text = runnable.blocks(ROOT / "docs" / "student-guide.md")["sample-job"]
+    assert "\nsingularity exec --nv [SIF_NAME] [COMMANDS]\n" in text
+    script = text.replace(
+        "#SBATCH --job-name sample\n",
+        "#SBATCH --job-name sample\n#SBATCH --container=marker-plain\n",
+    ).replace(
+        "singularity exec --nv [SIF_NAME] [COMMANDS]", "cat /marker; echo CVD=$CUDA_VISIBLE_DEVICES"
+    )
+    jobid, out = job(script, "-e", "out.txt")
+    assert out.splitlines() == ["marker-plain", "CVD=0"], out
+    shown = GS01.check_output(f"scontrol show job {jobid}")
+    assert "CPUs/Task=8" in shown and "JobName=sample" in shown, shown
 
 
 def test_a_job_without_a_template_is_as_before(templates):
