@@ -115,7 +115,7 @@ def test_an_own_image_job_runs_in_its_sif_and_the_directory_goes(monkeypatch, tm
     env.write_bytes(b"USER=student1\0")
     made, ran = [], []
 
-    def make_sif(image, directory):
+    def make_sif(image, directory, locale):
         made.append((image, directory))
         return os.path.join(directory, "image.sif")
 
@@ -135,7 +135,7 @@ def test_an_own_image_job_runs_in_its_sif_and_the_directory_goes(monkeypatch, tm
 def test_an_own_image_that_cannot_be_made_fails_the_job(monkeypatch, tmp_path, capsys):
     env = tmp_path / "env"
     env.write_bytes(b"")
-    monkeypatch.setattr(runtime, "make_sif", lambda image, directory: 4)
+    monkeypatch.setattr(runtime, "make_sif", lambda image, directory, locale: 4)
     monkeypatch.setattr(runtime, "run_child", lambda *a: pytest.fail("ran"))
     login = pwd.getpwuid(os.getuid()).pw_name
     assert runtime.main([str(env), f"{runtime.USER_IMAGES}/{login}/web:1", "x"]) == 4
@@ -153,3 +153,41 @@ def test_another_students_path_fails_the_job_before_anything_runs(monkeypatch, t
 def test_the_childs_status_and_signals(tmp_path):
     assert runtime.run_child(["/bin/sh", "-c", "exit 7"], {}) == 7
     assert runtime.run_child(["/bin/sh", "-c", "kill -TERM $$"], {}) == 143
+
+
+def test_ie_podman_gets_the_jobs_locale_and_a_plain_path(tmp_path):
+    envs = []
+
+    def run(argv, **kw):
+        envs.append(kw["env"])
+        return Done(0)
+
+    locale = runtime.locale_of({b"LANG": b"ja_JP.UTF-8", b"SECRET": b"x", b"LC_ALL": b""})
+    assert locale == {"LANG": "ja_JP.UTF-8"}
+    runtime.make_sif("web:1", str(tmp_path), locale, run=run)
+    assert envs == [{"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "ja_JP.UTF-8"}] * 2
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ({}, "cannot run the job in your image web:1"),
+        ({"LANG": "en_US.UTF-8"}, "cannot run the job in your image web:1"),
+        ({"LANG": "ja_JP.UTF-8"}, "あなたのイメージ web:1 でジョブを実行できません"),
+        ({"LANG": "ja_JP.UTF-8", "LC_MESSAGES": "C"}, "cannot run the job"),
+        ({"LANG": "C", "LC_ALL": "ja_JP.UTF-8"}, "あなたのイメージ"),
+    ],
+)
+def test_the_runtimes_messages_are_in_the_jobs_language(locale, said):
+    assert said in runtime.message("cannot", locale, image="web:1")
+
+
+def test_a_japanese_job_is_told_in_japanese(monkeypatch, tmp_path, capsys):
+    env = tmp_path / "env"
+    env.write_bytes(b"LANG=ja_JP.UTF-8\0")
+    monkeypatch.setattr(runtime, "make_sif", lambda *a: pytest.fail("pulled"))
+    assert runtime.main([str(env), f"{runtime.USER_IMAGES}/not-me-at-all/web:1", "x"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"not-me-at-all/web:1: {pwd.getpwuid(os.getuid()).pw_name} のイメージではありません" in err
+    )
