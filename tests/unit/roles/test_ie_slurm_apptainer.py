@@ -120,7 +120,7 @@ def test_an_own_image_job_runs_in_its_sif_and_the_directory_goes(monkeypatch, tm
         return os.path.join(directory, "image.sif")
 
     monkeypatch.setattr(runtime, "make_sif", make_sif)
-    monkeypatch.setattr(runtime, "run_child", lambda argv, e: ran.append((argv, e)) or 3)
+    monkeypatch.setattr(runtime, "run_child", lambda argv, e, c: ran.append((argv, e)) or 3)
     login = pwd.getpwuid(os.getuid()).pw_name
     rc = runtime.main([str(env), f"{runtime.USER_IMAGES}/{login}/web:1", "/spool/s", "x"])
     assert rc == 3
@@ -150,9 +150,45 @@ def test_another_students_path_fails_the_job_before_anything_runs(monkeypatch, t
     assert "not an image of" in capsys.readouterr().err
 
 
-def test_the_childs_status_and_signals(tmp_path):
-    assert runtime.run_child(["/bin/sh", "-c", "exit 7"], {}) == 7
-    assert runtime.run_child(["/bin/sh", "-c", "kill -TERM $$"], {}) == 143
+def test_the_childs_status_as_a_shell_gives_it():
+    assert runtime.run_child(["/bin/sh", "-c", "exit 7"], {}, []) == 7
+    assert runtime.run_child(["/bin/sh", "-c", "kill -TERM $$"], {}, []) == 143
+
+
+def test_slurms_signal_goes_to_the_child_or_ends_the_runtime_cleanly(tmp_path):
+    # the runtime itself, as slurmstepd starts it, made to wait in ie-podman
+    # (a stand-in sudo), then signalled as RunTimeKill does
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ROOT / "roles" / "slurm_templates" / "files" / "ie-slurm-apptainer"
+    env = tmp_path / "env"
+    env.write_bytes(b"")
+    sudo = tmp_path / "sudo"
+    sudo.write_text("#!/bin/sh\nexec sleep 30\n")
+    sudo.chmod(0o755)
+    code = (
+        "import runpy, sys, tempfile;"
+        f"sys.argv = ['x', {str(env)!r}, sys.argv[1], 'true'];"
+        f"tempfile.tempdir = {str(tmp_path)!r};"
+        f"g = runpy.run_path({str(script)!r}, run_name='ie');"
+        f"g['SUDO'] = {str(sudo)!r};"
+        "g['make_sif'].__globals__.update(g);"
+        "sys.exit(g['main'](sys.argv[1:]))"
+    )
+    login = pwd.getpwuid(os.getuid()).pw_name
+    bundle = f"{runtime.USER_IMAGES}/{login}/web:1"
+    proc = subprocess.Popen([sys.executable, "-c", code, bundle])
+    for _ in range(100):
+        if list(tmp_path.glob("ie-slurm-image-*")):
+            break
+        time.sleep(0.05)
+    assert list(tmp_path.glob("ie-slurm-image-*"))
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 128 + signal.SIGTERM
+    assert not list(tmp_path.glob("ie-slurm-image-*"))  # the directory went with it
 
 
 def test_ie_podman_gets_the_jobs_locale_and_a_plain_path(tmp_path):
