@@ -87,24 +87,30 @@ def changed_on(output, host):
     return int(re.search(rf"^{host}\s+: ok=\d+\s+changed=(\d+)", output, re.M).group(1))
 
 
+def build_template(template, marker):
+    """``template``'s image with ``marker`` in /marker, built and pushed to
+    the registry on gs01, as an admin would."""
+    where = f"/root/{template['name']}"
+    ok(
+        GS01.run(
+            f"set -e; rm -rf {where}; mkdir {where};"
+            f" cp /bin/busybox {where}/; echo {marker} > {where}/marker;"
+            f" printf %s {shlex.quote(BASH)} > {where}/bash;"
+            f" chmod 755 {where}/bash;"
+            " printf 'FROM scratch\\nCOPY busybox /bin/busybox\\nCOPY marker /marker\\n%s\\n"
+            "COPY bash /bin/bash\\n'"
+            f" {shlex.quote(INSTALL)}"
+            f" > {where}/Containerfile;"
+            f" podman build -q -t {REGISTRY}/{template['image']} {where};"
+            f" podman push -q --authfile {AUTH} {REGISTRY}/{template['image']}"
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 def templates():
     for t in TEMPLATES:
-        marker = t["name"]
-        ok(
-            GS01.run(
-                f"set -e; rm -rf /root/{marker}; mkdir /root/{marker};"
-                f" cp /bin/busybox /root/{marker}/; echo {marker} > /root/{marker}/marker;"
-                f" printf %s {shlex.quote(BASH)} > /root/{marker}/bash;"
-                f" chmod 755 /root/{marker}/bash;"
-                " printf 'FROM scratch\\nCOPY busybox /bin/busybox\\nCOPY marker /marker\\n%s\\n"
-                "COPY bash /bin/bash\\n'"
-                f" {shlex.quote(INSTALL)}"
-                f" > /root/{marker}/Containerfile;"
-                f" podman build -q -t {REGISTRY}/{t['image']} /root/{marker};"
-                f" podman push -q --authfile {AUTH} {REGISTRY}/{t['image']}"
-            )
-        )
+        build_template(t, t["name"])
     first = site_yml(TEMPLATES)
     yield first
     site_yml([])
@@ -327,6 +333,19 @@ def test_another_students_image_is_refused_at_submit(templates, own_image):
     assert step.rc != 0 and f"not an image of {LIMITED}'s" in step.stderr, step.stderr
     assert "own-image" not in step.stdout
     assert int(GS01.check_output(f"cat {audit} 2>/dev/null | wc -l")) == lines
+
+
+def test_a_new_image_under_the_same_tag_is_picked_up_by_the_next_run(templates):
+    link = f"{TEMPLATES_DIR}/marker-plain"
+    before = {node: node.file(link).linked_to for node in (GS01, GS02)}
+    build_template(TEMPLATES[1], "marker-plain-2")
+    out = site_yml(TEMPLATES)
+    for node, host in ((GS01, "gs01"), (GS02, "gs02")):
+        assert changed_on(out, host) > 0, out[-3000:]
+        assert node.file(link).linked_to != before[node]
+        assert node.file(before[node]).is_directory  # kept for jobs that started on it
+    _, out = job("#!/bin/sh\n#SBATCH --container=marker-plain\ncat /marker\n")
+    assert out.splitlines()[0] == "marker-plain-2", out
 
 
 def test_a_template_taken_off_the_list_is_gone_from_every_node(templates):
