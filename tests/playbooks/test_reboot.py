@@ -69,3 +69,18 @@ def test_reboot_required_only_skips_a_host_before_any_check_or_change():
     assert skip < index("Ceph's health before anything stops")
     stat = next(t for t in tasks if "ansible.builtin.stat" in t)
     assert stat["ansible.builtin.stat"]["path"] == "/run/reboot-required"
+
+
+def test_ok_to_stop_asks_again_only_while_ceph_cannot_tell():
+    # EAGAIN (11): a manager just restarted has no PG states yet ("cannot
+    # draw any conclusions"); a refusal (EBUSY, 16) or any other answer ends
+    # the waiting, and the task fails on it.
+    import jinja2
+
+    [task] = [t for t in steps(PLAYS[0]) if t.get("register") == "__ceph_ok_to_stop"]
+    until = jinja2.Environment().compile_expression(task["until"])
+    assert task["register"] == "__ceph_ok_to_stop" and task["delay"] == 5
+    assert until(__ceph_ok_to_stop={"rc": 11}) is False
+    for rc in (0, 16, 1):
+        assert until(__ceph_ok_to_stop={"rc": rc}) is True
+    assert "failed_when" not in task  # a non-zero answer left after the waiting fails it
