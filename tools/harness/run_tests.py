@@ -204,11 +204,24 @@ def stamp(line: str, elapsed: float) -> str:
     return line
 
 
+def ignored(rows: list[str], i: int) -> bool:
+    """Whether the failure at ``rows[i]`` was ignored: Ansible says
+    "...ignoring" after the task's last failure (a loop's items each print
+    their own), before the next task or play."""
+    for row in rows[i + 1 :]:
+        if row.startswith("...ignoring"):
+            return True
+        if row.startswith(("TASK [", "PLAY [", "PLAY RECAP", "RUNNING HANDLER [")):
+            return False
+    return False
+
+
 def why_failed(text: str, width: int = 600) -> list[str]:
     """The lines of a failed step's log that say why, for the end of the
     suite's output (CI keeps only its head and tail): Ansible's first
-    failure that was not ignored, with its task and Molecule's phase, and
-    pytest's one-line summaries; else the log's last lines."""
+    failure that was not ignored, with its task, Molecule's phase and the
+    errors quoted deep in a long result, and pytest's one-line summaries;
+    else the log's last lines."""
     rows = text.splitlines()
     first: list[str] = []
     summaries: list[str] = []
@@ -218,12 +231,9 @@ def why_failed(text: str, width: int = 600) -> list[str]:
             phase = row
         elif row.startswith("TASK ["):
             task = row.rstrip("* ")
-        elif (
-            not first
-            and row.startswith(("fatal: [", "failed: ["))
-            and not any(r.startswith("...ignoring") for r in rows[i + 1 : i + 3])
-        ):
-            first = [phase, task, row[:width]]
+        elif not first and row.startswith(("fatal: [", "failed: [")) and not ignored(rows, i):
+            quoted = re.findall(r"(?:Error|error:)[^\"\\\n]{0,240}", row[width:])
+            first = [phase, task, row[:width], *list(dict.fromkeys(quoted))[-2:]]
         elif re.match(r"^(FAILED|ERROR) \S+::", row):
             summaries.append(row[:width])
     said = [line for line in first + summaries if line]

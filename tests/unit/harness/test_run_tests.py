@@ -243,6 +243,11 @@ INFO     [ceph > side_effect] Executing  [+301 s]
 TASK [Probe] *******************************************************************
 fatal: [ceph-gs01]: FAILED! => {"msg": "probe failed"}
 ...ignoring
+TASK [A loop, its failures ignored after the last item] ************************
+failed: [ceph-gs01] (item=a) => {"msg": "a"}
+[ERROR]: Task failed: Module failed
+failed: [ceph-gs01] (item=b) => {"msg": "b"}
+...ignoring
 TASK [HEALTH_OK again] *********************************************************
 FAILED - RETRYING: [localhost]: HEALTH_OK again (1 retries left).
 fatal: [localhost]: FAILED! => {"attempts": 60, "stdout": "HEALTH_WARN 1 osds down"}
@@ -283,3 +288,11 @@ def test_the_suite_ends_with_why_each_failed_step_failed(logs, monkeypatch, caps
     assert "why molecule cluster/bad failed (cluster_bad.log):" in tail
     assert '  fatal: [localhost]: FAILED! => {"attempts": 60' in tail
     assert "why molecule cluster/good" not in out
+
+
+def test_errors_deep_in_a_long_result_are_quoted():
+    row = 'fatal: [localhost]: FAILED! => {"stdout": "' + "x" * 700
+    row += '", "stderr": "failed: ... \\"stderr\\": \\"Error EAGAIN: 49 pgs unknown\\", x"}'
+    said = run_tests.why_failed("TASK [Upgrade] ***\n" + row + "\n")
+    assert said[-1] == "Error EAGAIN: 49 pgs unknown"
+    assert len(said[-2]) == 600
