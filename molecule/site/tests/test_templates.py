@@ -80,7 +80,7 @@ def site_yml(templates, *options, passes=True):
         check=False,
     )
     assert (done.returncode == 0) == passes, done.stdout[-6000:] + done.stderr[-2000:]
-    return done.stdout
+    return done.stdout + done.stderr  # a failed task's [ERROR] is on stderr
 
 
 def changed_on(output, host):
