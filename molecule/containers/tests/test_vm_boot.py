@@ -3,6 +3,7 @@ boots (issue 25): Debian from the distribution's packages, booted by
 libvirt's direct kernel boot, reaches a login prompt on its serial console,
 and its owner attaches gdb to its gdbstub through ie-virsh."""
 
+import re
 import shlex
 
 from students import GS01, as_user, ok, wrapper
@@ -73,7 +74,9 @@ def test_a_vm_boots_to_a_login_prompt_and_its_owner_attaches_gdb():
             "-ex 'info registers rip' -ex detach",
         )
         assert gdb.rc == 0, gdb.stderr
-        assert "rip" in gdb.stdout and "0xffffffff" in gdb.stdout, gdb.stdout
+        # the guest's instruction pointer: in the kernel when it idles, but it
+        # may be in a process of the guest's (getty) at that moment
+        assert re.search(r"^rip\s+0x[0-9a-f]+", gdb.stdout, re.M), gdb.stdout
         # another student cannot
         bob = as_user("bob", f"gdb -nx -batch -ex {shlex.quote('target remote ' + socket)}")
         assert "rip" not in bob.stdout
