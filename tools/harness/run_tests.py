@@ -232,8 +232,10 @@ def why_failed(text: str, width: int = 600) -> list[str]:
         elif row.startswith("TASK ["):
             task = row.rstrip("* ")
         elif not first and row.startswith(("fatal: [", "failed: [")) and not ignored(rows, i):
-            quoted = re.findall(r"(?:Error|error:)[^\"\\\n]{0,240}", row[width:])
-            first = [phase, task, row[:width], *list(dict.fromkeys(quoted))[-2:]]
+            quoted = re.findall(
+                r"FAILED \S+::[^\"\\\n]{1,240}|(?:Error|error:)[^\"\\\n]{3,240}", row[width:]
+            )
+            first = [phase, task, row[:width], *list(dict.fromkeys(quoted))[-3:]]
         elif re.match(r"^(FAILED|ERROR) \S+::", row):
             summaries.append(row[:width])
     said = [line for line in first + summaries if line]

@@ -296,3 +296,10 @@ def test_errors_deep_in_a_long_result_are_quoted():
     said = run_tests.why_failed("TASK [Upgrade] ***\n" + row + "\n")
     assert said[-1] == "Error EAGAIN: 49 pgs unknown"
     assert len(said[-2]) == 600
+
+
+def test_pytests_summary_inside_a_failed_tasks_result_is_quoted():
+    row = 'fatal: [localhost]: FAILED! => {"cmd": "pytest", "x": "' + "y" * 700
+    row += '\\nFAILED tests/test_t.py::test_bad - AssertionError\\n1 failed", "stderr": "Error: "}'
+    said = run_tests.why_failed("TASK [Run tests] ***\n" + row + "\n")
+    assert said[-1] == "FAILED tests/test_t.py::test_bad - AssertionError"
