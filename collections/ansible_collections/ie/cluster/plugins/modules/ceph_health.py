@@ -40,6 +40,14 @@ options:
     description: Seconds between two polls.
     type: int
     default: 5
+  settle:
+    description:
+      - Seconds the status must stay good, poll after poll, before the wait ends.
+      - Right after a change of the OSD map (an OSD marked in, say), C(ceph health)
+        can still answer from the manager's previous placement-group report; a
+        settle longer than that report's period (5 s) sees the peering that follows.
+    type: int
+    default: 0
 attributes:
   check_mode:
     support: full
@@ -53,6 +61,11 @@ EXAMPLES = r"""
 - name: Wait for HEALTH_OK, or fail with ceph health detail
   ie.cluster.ceph_health:
     timeout: 600
+
+- name: After marking an OSD in, HEALTH_OK for 15 s in a row
+  ie.cluster.ceph_health:
+    timeout: 3600
+    settle: 15
 """
 
 RETURN = r"""
@@ -95,24 +108,33 @@ def detail_text(health):
 
 def run_module(module):
     params = module.params
-    if params["timeout"] < 0 or params["interval"] < 1:
-        module.fail_json(msg="timeout must be >= 0 and interval >= 1")
+    if params["timeout"] < 0 or params["interval"] < 1 or params["settle"] < 0:
+        module.fail_json(msg="timeout and settle must be >= 0, and interval >= 1")
     ceph = Ceph(module)
     accept = RANK[params["status"]]
     ignore = set(params["ignore_checks"])
     start = time.monotonic()
+    good_since = None
     while True:
         result = ceph.runner.run(["health", "detail", "--format", "json"], check_rc=False)
         health = ceph.runner.parse_json(result) if result.ok else {"status": "UNREACHABLE"}
+        now = time.monotonic()
         if result.ok and effective_status(health, ignore) <= accept:
-            module.exit_json(
-                changed=False, health=health, waited=round(time.monotonic() - start, 1)
-            )
-        if time.monotonic() - start >= params["timeout"]:
+            good_since = now if good_since is None else good_since
+            if now - good_since >= params["settle"]:
+                module.exit_json(changed=False, health=health, waited=round(now - start, 1))
+        else:
+            good_since = None
+        if now - start >= params["timeout"] + params["settle"]:
             text = detail_text(health) if result.ok else (result.stderr or result.stdout)
             module.fail_json(
-                msg="Ceph did not reach %s within %ds:\n%s"
-                % (params["status"], params["timeout"], text),
+                msg="Ceph did not reach %s%s within %ds:\n%s"
+                % (
+                    params["status"],
+                    " for %ds in a row" % params["settle"] if params["settle"] else "",
+                    params["timeout"] + params["settle"],
+                    text,
+                ),
                 health=health,
                 waited=round(time.monotonic() - start, 1),
             )
@@ -126,6 +148,7 @@ def main():
             ignore_checks=dict(type="list", elements="str", default=[]),
             timeout=dict(type="int", default=300),
             interval=dict(type="int", default=5),
+            settle=dict(type="int", default=0),
         ),
         supports_check_mode=True,
     )

@@ -312,6 +312,53 @@ def test_health_ignored_checks_do_not_count(monkeypatch, capsys):
     assert result.get("failed") is not True
 
 
+class FakeClock:
+    """time.monotonic and time.sleep for ceph_health: sleeping moves the clock."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def test_health_settle_waits_until_ok_holds(monkeypatch, capsys):
+    # OK at once (the manager's report from before an OSD was marked in), then
+    # the peering it did not show yet, then OK for good: the first OK must not end
+    # the wait, and the end needs settle seconds of OK in a row.
+    clock = FakeClock()
+    monkeypatch.setattr(ceph_health, "time", clock)
+    fake = FakeCeph(health=[OK, WARN, OK, OK, OK, OK, OK])
+    result = run_module(
+        ceph_health.main, monkeypatch, fake, capsys, timeout=60, interval=5, settle=15
+    )
+    assert result.get("failed") is not True and result["health"]["status"] == "HEALTH_OK"
+    # polls at 0 (OK), 5 (WARN), 10, 15, 20, 25 (OK since 10: 15 s in a row)
+    assert len(fake.calls) == 6 and result["waited"] == 25
+
+
+def test_health_settle_fails_when_ok_never_holds(monkeypatch, capsys):
+    clock = FakeClock()
+    monkeypatch.setattr(ceph_health, "time", clock)
+    fake = FakeCeph(health=[OK, WARN] * 20)
+    result = run_module(
+        ceph_health.main, monkeypatch, fake, capsys, timeout=30, interval=5, settle=15
+    )
+    assert result["failed"] is True
+    assert "HEALTH_OK for 15s in a row within 45s" in result["msg"]
+
+
+def test_health_without_settle_the_first_ok_ends_the_wait(monkeypatch, capsys):
+    clock = FakeClock()
+    monkeypatch.setattr(ceph_health, "time", clock)
+    fake = FakeCeph(health=[OK, WARN])
+    result = run_module(ceph_health.main, monkeypatch, fake, capsys, timeout=60, interval=5)
+    assert result.get("failed") is not True and len(fake.calls) == 1
+
+
 def test_key_existing_user_only_its_keyring_file_is_written(monkeypatch, capsys, tmp_path):
     fake = FakeCeph(users={"mds.gs01": {"key": "AQmds==", "caps": {"mon": "allow profile mds"}}})
     dest = tmp_path / "keyring"
