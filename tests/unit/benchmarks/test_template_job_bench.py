@@ -38,6 +38,9 @@ def test_the_paths_are_job_submit_luas():
     assert f'local user_images = "{template_job.USER_IMAGES}"' in lua
     defaults = (ROOT / "roles/slurm_controller/defaults/main.yml").read_text()
     assert f"slurm_controller_templates_dir: {template_job.TEMPLATES_DIR}" in defaults
+    # where job_submit.lua points is where the slurm_templates role unpacks
+    nodes = (ROOT / "roles/slurm_templates/defaults/main.yml").read_text()
+    assert f"slurm_templates_dir: {template_job.TEMPLATES_DIR}" in nodes
     assert template_job.container_path("pytorch") == "/var/lib/ie-cluster/templates/pytorch"
     assert template_job.container_path("s1/img") == "/var/lib/ie-cluster/user-images/s1/img:latest"
     assert template_job.container_path("s1/img:2") == "/var/lib/ie-cluster/user-images/s1/img:2"
