@@ -1,0 +1,254 @@
+"""The console's pages, with stand-ins for su (the login) and the agents:
+what each student's agent is asked to run, and what the pages show."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ie_console import accounts, app, session
+
+PO = Path(app.__file__).with_name("locale") / "ja" / "LC_MESSAGES" / "ie-console.po"
+ACCOUNTS = {
+    "student1": accounts.Account("student1", 2001, "student"),
+    "student2": accounts.Account("student2", 2002, "student"),
+}
+EVIL = '<script>alert("x")</script>'
+
+
+class FakeAgent:
+    def __init__(self, user):
+        self.user, self.asked, self.alive = user, [], True
+        self.containers = [
+            {
+                "name": f"web-{user}",
+                "image": "web:latest",
+                "state": "running",
+                "status": "Up 2 minutes",
+                "ip": "10.40.1.5",
+                "id": "0123456789ab",
+            },
+            {"name": "evil", "image": EVIL, "state": "exited", "status": "", "ip": "", "id": "1"},
+        ]
+
+    def run(self, argv, lang="C.UTF-8", input=None, stdin_fd=None):
+        if not self.alive:
+            raise session.AgentError("the session has ended")
+        self.asked.append((list(argv), lang))
+        if argv[1] == "ps":
+            return session.Result(0, json.dumps(self.containers), "")
+        if argv[1] == "stop" and argv[-1] == "nope":
+            return session.Result(1, "", f"ie-podman: no container named nope {EVIL}\n")
+        return session.Result(0, f"{argv[-1]}\n", "")
+
+    def close(self):
+        self.alive = False
+
+
+@pytest.fixture
+def console(tmp_path):
+    mo = tmp_path / "locale" / "ja" / "LC_MESSAGES" / "ie-console.mo"
+    mo.parent.mkdir(parents=True)
+    subprocess.run(["msgfmt", "--check", "-o", str(mo), str(PO)], check=True)
+    agents, starts = {}, []
+
+    def start(user, password, uid):
+        starts.append(user)
+        if password != "right":
+            raise session.LoginFailed("wrong login name or password")
+        agents[user] = FakeAgent(user)
+        return agents[user]
+
+    application = app.create_app(
+        {"SECRET_KEY": "test-key", "IE_CONSOLE_LOCALE_DIR": str(tmp_path / "locale")},
+        start=start,
+        lookup=lambda user, students, admins: ACCOUNTS.get(user),
+        throttle=accounts.Throttle(free=3, first=60),
+    )
+    application.testing = True
+    return application, agents, starts
+
+
+def token(client, path="/login", lang="en"):
+    page = client.get(path, headers={"Accept-Language": lang}).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def logged_in(application, user="student1", lang="en"):
+    client = application.test_client()
+    done = client.post(
+        "/login",
+        data={"user": user, "password": "right", "csrf_token": token(client, lang=lang)},
+        headers={"Accept-Language": lang},
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith("/containers")
+    return client, done
+
+
+def test_pages_need_a_login(console):
+    application, _, _ = console
+    client = application.test_client()
+    for path in ("/containers", "/containers/web/logs", "/"):
+        done = client.get(path)
+        assert done.status_code == 302 and done.headers["Location"].endswith("/login")
+
+
+def test_the_session_cookie_is_secure_httponly_samesite(console):
+    application, _, _ = console
+    _, done = logged_in(application)
+    cookie = done.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Expires=" in cookie  # it expires with the session's lifetime
+
+
+def test_every_page_forbids_framing_scripts_and_caching(console):
+    application, _, _ = console
+    client, _ = logged_in(application)
+    headers = client.get("/containers").headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY" and headers["Cache-Control"] == "no-store"
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_runs_nothing(console):
+    application, agents, starts = console
+    client = application.test_client()
+    assert client.post("/login", data={"user": "student1", "password": "right"}).status_code == 400
+    assert starts == []
+    client, _ = logged_in(application)
+    assert client.post("/containers/web-student1/stop").status_code == 400
+    other = token(client, "/containers")  # a token of this session, forged into another
+    forged = application.test_client()
+    assert (
+        forged.post("/containers/web-student1/stop", data={"csrf_token": other}).status_code == 400
+    )
+    assert [a for a, _ in agents["student1"].asked if a[1] == "stop"] == []
+
+
+def test_a_wrong_password_is_refused_and_repeated_failures_slow_down(console):
+    application, agents, starts = console
+    client = application.test_client()
+    for _ in range(3):
+        done = client.post(
+            "/login", data={"user": "student1", "password": "wrong", "csrf_token": token(client)}
+        )
+        assert done.status_code == 401  # no Accept-Language: the department's Japanese
+        assert "ユーザー名またはパスワードが違います。" in done.get_data(as_text=True)
+    done = client.post(
+        "/login", data={"user": "student1", "password": "right", "csrf_token": token(client)}
+    )
+    assert done.status_code == 429 and "秒後にもう一度" in done.get_data(as_text=True)
+    assert starts == ["student1"] * 3 and agents == {}  # the fourth try did not reach su
+
+
+def test_an_account_outside_the_groups_is_refused_without_su(console):
+    application, _, starts = console
+    client = application.test_client()
+    done = client.post(
+        "/login", data={"user": "teacher", "password": "right", "csrf_token": token(client)}
+    )
+    assert done.status_code == 401 and starts == []
+
+
+def test_the_students_containers_are_listed_and_names_are_text(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    page = client.get("/containers", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "web-student1" in page and "10.40.1.5" in page
+    assert EVIL not in page and "&lt;script&gt;alert(" in page
+    assert agents["student1"].asked[-1] == (
+        ["ie-podman", "ps", "--all", "--format", "json"],
+        "C.UTF-8",
+    )
+
+
+def test_an_action_runs_the_wrapper_with_the_name_after_double_dash(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    t = token(client, "/containers")
+    done = client.post("/containers/web-student1/stop", data={"csrf_token": t})
+    assert done.status_code == 302
+    assert agents["student1"].asked[-1][0] == ["ie-podman", "stop", "--", "web-student1"]
+    done = client.post("/containers/nope/stop", data={"csrf_token": t}, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "no container named nope" in page and EVIL not in page  # the wrapper's words, as text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/containers/--all/rm",
+        "/containers/-f/stop",
+        "/containers/web/exec",
+        "/containers/web/kill",
+        "/containers/.hidden/rm",
+        "/containers/a%20b/rm",
+    ],
+)
+def test_no_option_or_other_verb_reaches_the_wrapper(console, path):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    before = len(agents["student1"].asked)
+    done = client.post(path, data={"csrf_token": token(client, "/containers")})
+    assert done.status_code == 404
+    assert len(agents["student1"].asked) == before + 1  # only the page that gave the token
+
+
+def test_each_student_acts_through_their_own_agent(console):
+    application, agents, _ = console
+    one, _ = logged_in(application, "student1")
+    two, _ = logged_in(application, "student2")
+    # student2 names student1's container: it goes to student2's agent, as
+    # their own name, where the wrapper knows no such container of theirs
+    two.post("/containers/web-student1/rm", data={"csrf_token": token(two, "/containers")})
+    assert ["ie-podman", "rm", "--", "web-student1"] in [a for a, _ in agents["student2"].asked]
+    assert all(a[1] != "rm" for a, _ in agents["student1"].asked)
+    assert "web-student2" in two.get("/containers").get_data(as_text=True)
+    assert "web-student2" not in one.get("/containers").get_data(as_text=True)
+
+
+def test_a_forged_or_replayed_cookie_is_not_a_session(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    cookie = client.get_cookie("ie_console").value
+    other = app.create_app({"SECRET_KEY": "another-key"}, start=None, lookup=None)
+    forged = other.test_client()
+    forged.get("/login")
+    with forged.session_transaction() as s:
+        s["sid"] = "guessed"
+    stolen_shape = forged.get_cookie("ie_console").value
+    victim = application.test_client()
+    victim.set_cookie("ie_console", stolen_shape)
+    assert victim.get("/containers").status_code == 302  # another key's signature
+    client.post("/logout", data={"csrf_token": token(client, "/containers")})
+    assert agents["student1"].alive is False  # logout ends the agent
+    replay = application.test_client()
+    replay.set_cookie("ie_console", cookie)
+    assert replay.get("/containers").status_code == 302  # the old cookie is nothing now
+
+
+def test_the_page_and_the_wrapper_speak_the_browsers_language(console):
+    application, agents, _ = console
+    client, _ = logged_in(application, lang="ja")
+    page = client.get("/containers", headers={"Accept-Language": "ja,en;q=0.5"})
+    assert "あなたのコンテナ" in page.get_data(as_text=True)
+    assert agents["student1"].asked[-1][1] == "ja_JP.UTF-8"
+    page = client.get("/containers", headers={"Accept-Language": "en-US"})
+    assert "Your containers" in page.get_data(as_text=True)
+    assert agents["student1"].asked[-1][1] == "C.UTF-8"
+
+
+def test_every_text_of_the_pages_has_its_japanese_and_no_other():
+    here = Path(app.__file__).parent
+    code = (here / "app.py").read_text()
+    code += "".join(p.read_text() for p in sorted((here / "templates").glob("*.html")))
+    wanted = set(re.findall(r'(?:\b_|gettext)\("((?:[^"\\]|\\.)*)"\)', code))
+    po = PO.read_text()
+    have = {
+        m.group(1) for m in re.finditer(r'^msgid "(.+)"\nmsgstr "(.+)"$', po, re.M) if m.group(2)
+    }
+    assert wanted - have == set(), "untranslated in ie-console.po"
+    assert have - wanted == set(), "no longer on any page"
