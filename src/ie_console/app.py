@@ -14,8 +14,9 @@ import gettext
 import json
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
@@ -25,9 +26,123 @@ from ie_console import session as login_session
 
 HERE = Path(__file__).resolve().parent
 DOMAIN = "ie-console"
-# Container names as Podman accepts them (ie-podman checks them again).
+# Names as the wrappers accept them (they check them again).
 NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
-ACTIONS = ("start", "stop", "rm")
+IMAGE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?")
+JOBID = re.compile(r"[0-9]{1,10}(?:_[0-9]{1,10})?")
+
+
+def N_(text: str) -> str:  # gettext's mark: a text translated where it is shown
+    return text
+
+
+def json_rows(stdout: str, user: str) -> list[dict]:
+    """A wrapper's ``--format json`` list (the wrapper shows only the caller's)."""
+    rows = json.loads(stdout or "[]")
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+def squeue_rows(stdout: str, user: str) -> list[dict]:
+    """``squeue --me --json``'s jobs, as the page shows them: only the
+    student's, whatever filters this Slurm's JSON output honours."""
+    rows = []
+    for job in (json.loads(stdout or "{}") or {}).get("jobs", []):
+        if job.get("user_name") != user:
+            continue
+        state = job.get("job_state", "")
+        limit = job.get("time_limit", {})
+        rows.append(
+            {
+                "id": str(job.get("job_id", "")),
+                "name": job.get("name", ""),
+                "state": ",".join(state) if isinstance(state, list) else str(state),
+                "partition": job.get("partition", ""),
+                "minutes": limit.get("number", "") if isinstance(limit, dict) else limit,
+                "reason": job.get("state_reason", ""),
+            }
+        )
+    return rows
+
+
+class Kind(NamedTuple):
+    """A page of one kind of the student's things: how the wrapper lists
+    them, the columns shown, and the actions (verb, label, the command the
+    thing's name is given to, after ``--``)."""
+
+    title: str
+    listing: tuple[str, ...]
+    rows: Callable[[str, str], list[dict]]
+    key: str
+    columns: tuple[tuple[str, str], ...]
+    actions: tuple[tuple[str, str, tuple[str, ...]], ...]
+    name: re.Pattern[str]
+
+
+KINDS = {
+    "containers": Kind(
+        N_("Containers"),
+        ("ie-podman", "ps", "--all", "--format", "json"),
+        json_rows,
+        "name",
+        (
+            ("name", N_("Name")),
+            ("image", N_("Image")),
+            ("status", N_("State")),
+            ("ip", N_("Address")),
+        ),
+        (
+            ("start", N_("Start"), ("ie-podman", "start")),
+            ("stop", N_("Stop"), ("ie-podman", "stop")),
+            ("rm", N_("Remove"), ("ie-podman", "rm")),
+        ),
+        NAME,
+    ),
+    "images": Kind(
+        N_("Images"),
+        ("ie-podman", "images", "--format", "json"),
+        json_rows,
+        "image",
+        (("image", N_("Image")), ("size", N_("Size")), ("created", N_("Created"))),
+        (("rmi", N_("Remove"), ("ie-podman", "rmi")),),
+        IMAGE,
+    ),
+    "vms": Kind(
+        N_("Virtual machines"),
+        ("ie-virsh", "list", "--all", "--format", "json"),
+        json_rows,
+        "name",
+        (
+            ("name", N_("Name")),
+            ("state", N_("State")),
+            ("vcpus", N_("vCPUs")),
+            ("memory_mib", N_("Memory (MiB)")),
+            ("disk_gib", N_("Disk (GiB)")),
+            ("template", N_("Template")),
+        ),
+        (
+            ("start", N_("Start"), ("ie-virsh", "start")),
+            ("destroy", N_("Force off"), ("ie-virsh", "destroy")),
+            ("undefine", N_("Delete"), ("ie-virsh", "undefine")),
+        ),
+        NAME,
+    ),
+    "jobs": Kind(
+        N_("Jobs"),
+        ("squeue", "--me", "--json"),
+        squeue_rows,
+        "id",
+        (
+            ("id", N_("Job ID")),
+            ("name", N_("Name")),
+            ("state", N_("State")),
+            ("partition", N_("Partition")),
+            ("minutes", N_("Time limit (min)")),
+            ("reason", N_("Reason")),
+        ),
+        (("cancel", N_("Cancel"), ("scancel",)),),
+        JOBID,
+    ),
+}
 LANGS = {"ja": "ja_JP.UTF-8", "en": "C.UTF-8"}
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; form-action 'self'; frame-ancestors 'none'",
@@ -91,7 +206,7 @@ def create_app(
 
     @app.context_processor
     def helpers() -> dict[str, Any]:
-        return {"_": g.gettext, "lang": g.lang, "entry": g.entry}
+        return {"_": g.gettext, "lang": g.lang, "entry": g.entry, "kinds": KINDS}
 
     @app.after_request
     def headers(response):
@@ -108,7 +223,7 @@ def create_app(
 
     @app.get("/")
     def home():
-        return redirect(url_for("containers" if g.entry else "login"))
+        return redirect(url_for("listing", kind="containers") if g.entry else url_for("login"))
 
     @app.route("/login", methods=["GET", "POST"])
     def login():
@@ -138,7 +253,7 @@ def create_app(
         session.clear()
         session.permanent = True
         session["sid"] = sessions.create(found, their_agent)
-        return redirect(url_for("containers"))
+        return redirect(url_for("listing", kind="containers"))
 
     @app.post("/logout")
     def logout():
@@ -146,24 +261,30 @@ def create_app(
         session.clear()
         return redirect(url_for("login"))
 
-    @app.get("/containers")
-    def containers():
-        done = wrapper(["ie-podman", "ps", "--all", "--format", "json"])
-        rows = []
+    @app.get("/<kind>")
+    def listing(kind: str):
+        if kind not in KINDS:
+            abort(404)
+        page = KINDS[kind]
+        done = wrapper(list(page.listing))
+        rows: list[dict] = []
         if done.rc == 0:
             try:
-                rows = json.loads(done.stdout or "[]")
-            except ValueError:
+                rows = page.rows(done.stdout, g.entry.account.user)
+            except (ValueError, AttributeError):
                 rows = []
-        return render_template("containers.html", rows=rows, error=done.stderr if done.rc else "")
+        error = done.stderr if done.rc else ""
+        return render_template("listing.html", kind=kind, page=page, rows=rows, error=error)
 
-    @app.post("/containers/<name>/<action>")
-    def container_action(name: str, action: str):
-        if action not in ACTIONS or not NAME.fullmatch(name):
+    @app.post("/<kind>/<path:name>/<action>")
+    def act(kind: str, name: str, action: str):
+        page = KINDS.get(kind)
+        command = {verb: argv for verb, _label, argv in page.actions} if page else {}
+        if action not in command or not page.name.fullmatch(name):
             abort(404)
-        done = wrapper(["ie-podman", action, "--", name])
+        done = wrapper([*command[action], "--", name])
         flash((done.stderr or done.stdout).strip() or g.gettext("Done."))
-        return redirect(url_for("containers"))
+        return redirect(url_for("listing", kind=kind))
 
     @app.get("/containers/<name>/logs")
     def container_logs(name: str):

@@ -38,4 +38,3 @@ def settings(path: str) -> dict:
 
 def load():
     return create_app(settings(os.environ.get("IE_CONSOLE_CONFIG", "/etc/ie/ie-console.json")))
-

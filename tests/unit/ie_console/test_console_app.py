@@ -41,6 +41,32 @@ class FakeAgent:
         self.asked.append((list(argv), lang))
         if argv[1] == "ps":
             return session.Result(0, json.dumps(self.containers), "")
+        if argv[:2] == ["ie-podman", "images"]:
+            return session.Result(
+                0, json.dumps([{"image": "web:1.0", "size": 5, "created": "x"}]), ""
+            )
+        if argv[:2] == ["ie-virsh", "list"]:
+            vm = {
+                "name": "vm1",
+                "state": "running",
+                "vcpus": 2,
+                "memory_mib": 2048,
+                "disk_gib": 10,
+                "template": "debian13",
+            }
+            return session.Result(0, json.dumps([vm]), "")
+        if argv[0] == "squeue":
+            job = {
+                "job_id": 42,
+                "name": EVIL,
+                "job_state": ["PENDING"],
+                "partition": "gpu",
+                "time_limit": {"set": True, "infinite": False, "number": 10},
+                "state_reason": "Priority",
+                "user_name": self.user,
+            }
+            other = dict(job, job_id=43, name="someone-elses", user_name="student9")
+            return session.Result(0, json.dumps({"jobs": [job, other]}), "")
         if argv[1] == "stop" and argv[-1] == "nope":
             return session.Result(1, "", f"ie-podman: no container named nope {EVIL}\n")
         return session.Result(0, f"{argv[-1]}\n", "")
@@ -234,10 +260,10 @@ def test_the_page_and_the_wrapper_speak_the_browsers_language(console):
     application, agents, _ = console
     client, _ = logged_in(application, lang="ja")
     page = client.get("/containers", headers={"Accept-Language": "ja,en;q=0.5"})
-    assert "あなたのコンテナ" in page.get_data(as_text=True)
+    assert "<h1>コンテナ</h1>" in page.get_data(as_text=True)
     assert agents["student1"].asked[-1][1] == "ja_JP.UTF-8"
     page = client.get("/containers", headers={"Accept-Language": "en-US"})
-    assert "Your containers" in page.get_data(as_text=True)
+    assert "<h1>Containers</h1>" in page.get_data(as_text=True)
     assert agents["student1"].asked[-1][1] == "C.UTF-8"
 
 
@@ -245,10 +271,62 @@ def test_every_text_of_the_pages_has_its_japanese_and_no_other():
     here = Path(app.__file__).parent
     code = (here / "app.py").read_text()
     code += "".join(p.read_text() for p in sorted((here / "templates").glob("*.html")))
-    wanted = set(re.findall(r'(?:\b_|gettext)\("((?:[^"\\]|\\.)*)"\)', code))
+    wanted = set(re.findall(r'(?:\bN_|\b_|gettext)\("((?:[^"\\]|\\.)*)"\)', code))
     po = PO.read_text()
     have = {
         m.group(1) for m in re.finditer(r'^msgid "(.+)"\nmsgstr "(.+)"$', po, re.M) if m.group(2)
     }
     assert wanted - have == set(), "untranslated in ie-console.po"
     assert have - wanted == set(), "no longer on any page"
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown", "action", "name", "argv"),
+    [
+        ("images", "web:1.0", "rmi", "web:1.0", ["ie-podman", "rmi", "--", "web:1.0"]),
+        ("vms", "debian13", "destroy", "vm1", ["ie-virsh", "destroy", "--", "vm1"]),
+        ("vms", "2048", "undefine", "vm1", ["ie-virsh", "undefine", "--", "vm1"]),
+        ("jobs", "Priority", "cancel", "42", ["scancel", "--", "42"]),
+        (
+            "containers",
+            "web-student1",
+            "rm",
+            "web-student1",
+            ["ie-podman", "rm", "--", "web-student1"],
+        ),
+    ],
+)
+def test_each_page_lists_and_acts_through_the_wrapper(console, kind, shown, action, name, argv):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    page = client.get(f"/{kind}").get_data(as_text=True)
+    assert shown in page and EVIL not in page
+    assert "someone-elses" not in page  # another student's job, had Slurm listed it
+    t = token(client, f"/{kind}")
+    assert f'action="/{kind}/{name}/{action}"' in page
+    done = client.post(f"/{kind}/{name}/{action}", data={"csrf_token": t})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/{kind}")
+    assert agents["student1"].asked[-1][0] == argv
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/jobs/--all/cancel",
+        "/jobs/42;rm/cancel",
+        "/jobs/42/rm",
+        "/vms/vm1/define",
+        "/images/--all/rmi",
+        "/images/Web/rmi",
+        "/images/web:1.0/start",
+        "/hosts/gs01/start",
+    ],
+)
+def test_no_option_other_verb_or_kind_reaches_a_wrapper(console, path):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    t = token(client, "/containers")
+    before = len(agents["student1"].asked)
+    assert client.post(path, data={"csrf_token": t}).status_code == 404
+    assert len(agents["student1"].asked) == before
+    assert client.get("/hosts").status_code == 404
