@@ -21,19 +21,13 @@ from typing import Any, NamedTuple
 from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from ie_console import accounts, registry
+from ie_console import accounts, forms, registry
 from ie_console import session as login_session
+from ie_console.forms import IMAGE, N_, NAME
 
 HERE = Path(__file__).resolve().parent
 DOMAIN = "ie-console"
-# Names as the wrappers accept them (they check them again).
-NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
-IMAGE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?")
 JOBID = re.compile(r"[0-9]{1,10}(?:_[0-9]{1,10})?")
-
-
-def N_(text: str) -> str:  # gettext's mark: a text translated where it is shown
-    return text
 
 
 def json_rows(stdout: str, user: str) -> list[dict]:
@@ -76,6 +70,10 @@ class Kind(NamedTuple):
     columns: tuple[tuple[str, str], ...]
     actions: tuple[tuple[str, str, tuple[str, ...]], ...]
     name: re.Pattern[str]
+    # the page's form: its template, and what fills its list of choices
+    # (a wrapper's JSON listing, and the field of each row)
+    form: str = ""
+    choices: tuple[tuple[str, ...], str] | None = None
 
 
 KINDS = {
@@ -96,6 +94,8 @@ KINDS = {
             ("rm", N_("Remove"), ("ie-podman", "rm")),
         ),
         NAME,
+        "form_run.html",
+        (("ie-podman", "images", "--format", "json"), "image"),
     ),
     "images": Kind(
         N_("Images"),
@@ -125,6 +125,8 @@ KINDS = {
             ("undefine", N_("Delete"), ("ie-virsh", "undefine")),
         ),
         NAME,
+        "form_define.html",
+        (("ie-virsh", "templates", "--format", "json"), "template"),
     ),
     "jobs": Kind(
         N_("Jobs"),
@@ -141,6 +143,8 @@ KINDS = {
         ),
         (("cancel", N_("Cancel"), ("scancel",)),),
         JOBID,
+        "form_submit.html",
+        (("stemplates", "--format", "json"), "name"),
     ),
 }
 LANGS = {"ja": "ja_JP.UTF-8", "en": "C.UTF-8"}
@@ -274,7 +278,50 @@ def create_app(
             except (ValueError, AttributeError):
                 rows = []
         error = done.stderr if done.rc else ""
-        return render_template("listing.html", kind=kind, page=page, rows=rows, error=error)
+        choices: list[str] = []
+        if page.choices:
+            listed = wrapper(list(page.choices[0]))
+            if listed.rc == 0:
+                try:
+                    choices = [
+                        str(r.get(page.choices[1], "")) for r in json_rows(listed.stdout, "")
+                    ]
+                except ValueError:
+                    choices = []
+        return render_template(
+            "listing.html", kind=kind, page=page, rows=rows, error=error, choices=choices
+        )
+
+    def made(kind: str, argv: list[str], script: str | None = None):
+        done = agent().run(argv, lang=LANGS[g.lang], input=script)
+        flash((done.stderr or done.stdout).strip() or g.gettext("Done."))
+        return redirect(url_for("listing", kind=kind))
+
+    def refused(kind: str, exc: forms.Invalid):
+        flash(f"{exc.field}: {g.gettext(exc.message)}")
+        return redirect(url_for("listing", kind=kind))
+
+    @app.post("/containers/run")
+    def run_container():
+        try:
+            return made("containers", forms.run_container(request.form))
+        except forms.Invalid as exc:
+            return refused("containers", exc)
+
+    @app.post("/vms/define")
+    def define_vm():
+        try:
+            return made("vms", forms.define_vm(request.form))
+        except forms.Invalid as exc:
+            return refused("vms", exc)
+
+    @app.post("/jobs/submit")
+    def submit_job():
+        try:
+            argv, script = forms.submit_job(request.form)
+        except forms.Invalid as exc:
+            return refused("jobs", exc)
+        return made("jobs", argv, script)
 
     @app.post("/<kind>/<path:name>/<action>")
     def act(kind: str, name: str, action: str):

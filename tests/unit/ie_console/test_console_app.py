@@ -22,7 +22,7 @@ EVIL = '<script>alert("x")</script>'
 
 class FakeAgent:
     def __init__(self, user):
-        self.user, self.asked, self.alive = user, [], True
+        self.user, self.asked, self.inputs, self.alive = user, [], [], True
         self.containers = [
             {
                 "name": f"web-{user}",
@@ -39,6 +39,7 @@ class FakeAgent:
         if not self.alive:
             raise session.AgentError("the session has ended")
         self.asked.append((list(argv), lang))
+        self.inputs.append(input)
         if argv[1] == "ps":
             return session.Result(0, json.dumps(self.containers), "")
         if argv[:2] == ["ie-podman", "images"]:
@@ -185,10 +186,10 @@ def test_the_students_containers_are_listed_and_names_are_text(console):
     page = client.get("/containers", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "web-student1" in page and "10.40.1.5" in page
     assert EVIL not in page and "&lt;script&gt;alert(" in page
-    assert agents["student1"].asked[-1] == (
+    assert [a for a, _ in agents["student1"].asked[-2:]] == [
         ["ie-podman", "ps", "--all", "--format", "json"],
-        "C.UTF-8",
-    )
+        ["ie-podman", "images", "--format", "json"],  # the run form's choices
+    ]
 
 
 def test_an_action_runs_the_wrapper_with_the_name_after_double_dash(console):
@@ -217,10 +218,11 @@ def test_an_action_runs_the_wrapper_with_the_name_after_double_dash(console):
 def test_no_option_or_other_verb_reaches_the_wrapper(console, path):
     application, agents, _ = console
     client, _ = logged_in(application)
+    t = token(client, "/containers")
     before = len(agents["student1"].asked)
-    done = client.post(path, data={"csrf_token": token(client, "/containers")})
+    done = client.post(path, data={"csrf_token": t})
     assert done.status_code == 404
-    assert len(agents["student1"].asked) == before + 1  # only the page that gave the token
+    assert len(agents["student1"].asked) == before  # nothing ran
 
 
 def test_each_student_acts_through_their_own_agent(console):
@@ -269,7 +271,7 @@ def test_the_page_and_the_wrapper_speak_the_browsers_language(console):
 
 def test_every_text_of_the_pages_has_its_japanese_and_no_other():
     here = Path(app.__file__).parent
-    code = (here / "app.py").read_text()
+    code = (here / "app.py").read_text() + (here / "forms.py").read_text()
     code += "".join(p.read_text() for p in sorted((here / "templates").glob("*.html")))
     wanted = set(re.findall(r'(?:\bN_|\b_|gettext)\("((?:[^"\\]|\\.)*)"\)', code))
     po = PO.read_text()
@@ -330,3 +332,51 @@ def test_no_option_other_verb_or_kind_reaches_a_wrapper(console, path):
     assert client.post(path, data={"csrf_token": t}).status_code == 404
     assert len(agents["student1"].asked) == before
     assert client.get("/hosts").status_code == 404
+
+
+def test_a_form_becomes_one_command_and_a_bad_field_runs_nothing(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    t = token(client, "/containers")
+    client.post(
+        "/containers/run",
+        data={"csrf_token": t, "image": "web:1.0", "name": "site", "ip": "on", "gpu": "1"},
+    )
+    assert agents["student1"].asked[-1][0] == [
+        "ie-podman",
+        "run",
+        "--detach",
+        "--name",
+        "site",
+        "--ip",
+        "--gpu",
+        "1",
+        "--",
+        "web:1.0",
+    ]
+    before = len(agents["student1"].asked)
+    done = client.post(
+        "/containers/run",
+        data={"csrf_token": t, "image": "--privileged"},
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    )
+    assert "image: an image of yours" in done.get_data(as_text=True)
+    assert len(agents["student1"].asked) == before + 2  # only the page's two listings again
+
+
+def test_a_job_script_goes_to_sbatch_on_its_input(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    t = token(client, "/jobs")
+    script = "#!/bin/bash\r\n#SBATCH --time=0:05:00\r\nhostname\r\n"
+    client.post("/jobs/submit", data={"csrf_token": t, "script": script, "container": "pytorch"})
+    assert agents["student1"].asked[-1][0] == ["sbatch", "--container=pytorch"]
+    assert agents["student1"].inputs[-1] == "#!/bin/bash\n#SBATCH --time=0:05:00\nhostname\n"
+
+
+def test_the_forms_fill_their_choices_from_the_wrappers(console):
+    application, _, _ = console
+    client, _ = logged_in(application)
+    page = client.get("/containers").get_data(as_text=True)
+    assert "<option>web:1.0</option>" in page
