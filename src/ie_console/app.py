@@ -12,13 +12,25 @@ from __future__ import annotations
 
 import gettext
 import json
+import os
 import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFProtect
 
 from ie_console import accounts, forms, registry
@@ -103,7 +115,10 @@ KINDS = {
         json_rows,
         "image",
         (("image", N_("Image")), ("size", N_("Size")), ("created", N_("Created"))),
-        (("rmi", N_("Remove"), ("ie-podman", "rmi")),),
+        (
+            ("sif", N_("Download as SIF"), ("ie-podman", "sif")),  # the view sif() below
+            ("rmi", N_("Remove"), ("ie-podman", "rmi")),
+        ),
         IMAGE,
     ),
     "vms": Kind(
@@ -300,6 +315,26 @@ def create_app(
     def refused(kind: str, exc: forms.Invalid):
         flash(f"{exc.field}: {g.gettext(exc.message)}")
         return redirect(url_for("listing", kind=kind))
+
+    @app.post("/images/<path:image>/sif")
+    def sif(image: str):
+        """The image as a SIF file, made in the student's home by ie-podman
+        and read through the agent's descriptor: the console itself cannot
+        read the student's files."""
+        if not IMAGE.fullmatch(image):
+            abort(404)
+        out = image.replace(":", "-") + ".sif"
+        done = wrapper(["ie-podman", "sif", "--force", "--", image, out])
+        if done.rc != 0:
+            flash(done.stderr.strip() or done.stdout.strip())
+            return redirect(url_for("listing", kind="images"))
+        fd, _size = agent().open(out)
+        return send_file(
+            os.fdopen(fd, "rb"),
+            mimetype="application/octet-stream",
+            as_attachment=True,
+            download_name=out,
+        )
 
     @app.post("/containers/run")
     def run_container():

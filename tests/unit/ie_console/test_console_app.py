@@ -4,6 +4,7 @@ what each student's agent is asked to run, and what the pages show."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -23,6 +24,7 @@ EVIL = '<script>alert("x")</script>'
 class FakeAgent:
     def __init__(self, user):
         self.user, self.asked, self.inputs, self.alive = user, [], [], True
+        self.opened, self.home = [], None
         self.containers = [
             {
                 "name": f"web-{user}",
@@ -68,9 +70,20 @@ class FakeAgent:
             }
             other = dict(job, job_id=43, name="someone-elses", user_name="student9")
             return session.Result(0, json.dumps({"jobs": [job, other]}), "")
+        if argv[1] == "sif":
+            if argv[-2] == "broken:1":
+                return session.Result(4, "", "ie-podman: no image broken:1\n")
+            (self.home / argv[-1]).write_bytes(b"SIF-" + argv[-2].encode())
+            return session.Result(0, "", "")
         if argv[1] == "stop" and argv[-1] == "nope":
             return session.Result(1, "", f"ie-podman: no container named nope {EVIL}\n")
         return session.Result(0, f"{argv[-1]}\n", "")
+
+    def open(self, path):
+        self.opened.append(path)
+        made = self.home / path
+        fd = os.open(made, os.O_RDONLY)
+        return fd, made.stat().st_size
 
     def close(self):
         self.alive = False
@@ -88,6 +101,8 @@ def console(tmp_path):
         if password != "right":
             raise session.LoginFailed("wrong login name or password")
         agents[user] = FakeAgent(user)
+        agents[user].home = tmp_path / user
+        agents[user].home.mkdir(exist_ok=True)
         return agents[user]
 
     application = app.create_app(
@@ -365,3 +380,25 @@ def test_the_forms_fill_their_choices_from_the_wrappers(console):
     client, _ = logged_in(application)
     page = client.get("/containers").get_data(as_text=True)
     assert "<option>web:1.0</option>" in page
+
+
+def test_an_image_downloads_as_a_sif_read_through_the_agent(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    t = token(client, "/images")
+    done = client.post("/images/web:1.0/sif", data={"csrf_token": t})
+    assert done.status_code == 200 and done.data == b"SIF-web:1.0"
+    assert "filename=web-1.0.sif" in done.headers["Content-Disposition"]
+    assert agents["student1"].asked[-1][0] == [
+        "ie-podman",
+        "sif",
+        "--force",
+        "--",
+        "web:1.0",
+        "web-1.0.sif",
+    ]
+    assert agents["student1"].opened == ["web-1.0.sif"]
+    done = client.post("/images/broken:1/sif", data={"csrf_token": t}, follow_redirects=True)
+    assert "no image broken:1" in done.get_data(as_text=True)
+    assert agents["student1"].opened == ["web-1.0.sif"]  # nothing opened after a failure
+    assert client.post("/images/--help/sif", data={"csrf_token": t}).status_code == 404
