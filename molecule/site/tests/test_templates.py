@@ -210,11 +210,32 @@ def test_a_template_job_runs_in_its_image_as_the_student(templates):
     assert ok(as_user(OWNER, "cat tpl-home.txt; rm tpl-home.txt")).strip() == "written-inside"
 
 
+# Inside the container: the memory limit of the job's cgroup, as the kernel
+# shows it there (cgroup v2's memory.max or v1's memory.limit_in_bytes, in
+# the job's directory, wherever the node's hierarchy puts it), and the CPUs
+# Slurm gave each task.
+LIMITS = (
+    'for f in $(find /sys/fs/cgroup -maxdepth 10 -path "*/job_$SLURM_JOB_ID/memory.max"'
+    ' -o -path "*/job_$SLURM_JOB_ID/memory.limit_in_bytes"); do echo "MEM=$(cat $f)"; done\n'
+    "echo CPUS=$SLURM_CPUS_ON_NODE\n"
+)
+
+
+def memory_limit(out):
+    """The bytes of the job's memory limit that LIMITS printed."""
+    found = re.findall(r"^MEM=(\d+)$", out, re.M)
+    assert len(found) == 1, out
+    return int(found[0])
+
+
 def test_a_templates_defaults_apply_and_the_jobs_own_win(templates):
     script = "#!/bin/sh\n#SBATCH --container=marker-gpu\ncat /marker\n"
     script += "echo CVD=$CUDA_VISIBLE_DEVICES; head -c1 /dev/nvidia0 2>&1 | tail -n1\n"
+    script += LIMITS
     jobid, out = job(script)
     assert out.startswith("marker-gpu") and "CVD=0" in out, out
+    # the template's defaults, as limits inside the container
+    assert memory_limit(out) == 300 * 1024 * 1024 and "CPUS=2" in out, out
     assert "No such device or address" in out  # the stand-in GPU, allowed by the cgroup
     shown = GS01.check_output(f"scontrol show job {jobid}")
     assert "TimeLimit=00:10:00" in shown and "QOS=short" in shown, shown
@@ -222,6 +243,7 @@ def test_a_templates_defaults_apply_and_the_jobs_own_win(templates):
     assert "CPUs/Task=2" in shown and "TresPerNode=gres/gpu:tesla:1" in shown, shown
     assert f"Container={TEMPLATES_DIR}/marker-gpu" in shown, shown
     jobid, out = job(script, "--time=0:05:00", "--cpus-per-task=1", "--mem=200M")
+    assert memory_limit(out) == 200 * 1024 * 1024 and "CPUS=1" in out, out
     shown = GS01.check_output(f"scontrol show job {jobid}")
     assert "TimeLimit=00:05:00" in shown and re.search(r"\bNumCPUs=1\b", shown), shown
     assert re.search(r"\bMinMemoryNode=200M\b", shown), shown
