@@ -48,6 +48,26 @@ def json_rows(stdout: str, user: str) -> list[dict]:
     return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
 
 
+def sacct_rows(stdout: str, user: str) -> list[dict]:
+    """``sacct --json``'s jobs (the last week's), only the student's."""
+    rows = []
+    for job in (json.loads(stdout or "{}") or {}).get("jobs", []):
+        if job.get("user") != user:
+            continue
+        state = (job.get("state") or {}).get("current", "")
+        code = (job.get("exit_code") or {}).get("return_code", {})
+        rows.append(
+            {
+                "id": str(job.get("job_id", "")),
+                "name": job.get("name", ""),
+                "state": ",".join(state) if isinstance(state, list) else str(state),
+                "exit": code.get("number", "") if isinstance(code, dict) else code,
+                "elapsed": (job.get("time") or {}).get("elapsed", ""),
+            }
+        )
+    return rows
+
+
 def squeue_rows(stdout: str, user: str) -> list[dict]:
     """``squeue --me --json``'s jobs, as the page shows them: only the
     student's, whatever filters this Slurm's JSON output honours."""
@@ -160,6 +180,21 @@ KINDS = {
         JOBID,
         "form_submit.html",
         (("stemplates", "--format", "json"), "name"),
+    ),
+    "history": Kind(
+        N_("Job history"),
+        ("sacct", "--allocations", "--json", "--starttime", "now-7days"),
+        sacct_rows,
+        "id",
+        (
+            ("id", N_("Job ID")),
+            ("name", N_("Name")),
+            ("state", N_("State")),
+            ("exit", N_("Exit status")),
+            ("elapsed", N_("Seconds")),
+        ),
+        (),
+        JOBID,
     ),
 }
 LANGS = {"ja": "ja_JP.UTF-8", "en": "C.UTF-8"}
@@ -374,5 +409,13 @@ def create_app(
             abort(404)
         done = wrapper(["ie-podman", "logs", "--", name])
         return render_template("logs.html", name=name, done=done)
+
+    @app.get("/vms/<name>/interfaces")
+    def vm_interfaces(name: str):
+        if not NAME.fullmatch(name):
+            abort(404)
+        done = wrapper(["ie-virsh", "domiflist", "--format", "json", "--", name])
+        rows = json_rows(done.stdout, "") if done.rc == 0 else []
+        return render_template("interfaces.html", name=name, done=done, rows=rows)
 
     return app

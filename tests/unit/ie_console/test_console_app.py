@@ -58,6 +58,25 @@ class FakeAgent:
                 "template": "debian13",
             }
             return session.Result(0, json.dumps([vm]), "")
+        if argv[0] == "sacct":
+            done = {
+                "job_id": 41,
+                "name": "train",
+                "user": self.user,
+                "time": {"elapsed": 61},
+                "state": {"current": ["COMPLETED"]},
+                "exit_code": {"return_code": {"set": True, "number": 0}},
+            }
+            other = dict(done, job_id=40, name="someone-elses", user="student9")
+            return session.Result(0, json.dumps({"jobs": [done, other]}), "")
+        if argv[:2] == ["ie-virsh", "domiflist"]:
+            nic = {
+                "type": "network",
+                "source": "ie-dept",
+                "model": "virtio",
+                "mac": "52:54:00:12:34:56",
+            }
+            return session.Result(0, json.dumps([nic]), "")
         if argv[0] == "squeue":
             job = {
                 "job_id": 42,
@@ -402,3 +421,33 @@ def test_an_image_downloads_as_a_sif_read_through_the_agent(console):
     assert "no image broken:1" in done.get_data(as_text=True)
     assert agents["student1"].opened == ["web-1.0.sif"]  # nothing opened after a failure
     assert client.post("/images/--help/sif", data={"csrf_token": t}).status_code == 404
+
+
+def test_the_job_history_shows_the_students_last_week_only(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    page = client.get("/history", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "train" in page and "COMPLETED" in page and "someone-elses" not in page
+    assert agents["student1"].asked[-1][0] == [
+        "sacct",
+        "--allocations",
+        "--json",
+        "--starttime",
+        "now-7days",
+    ]
+
+
+def test_a_vms_interfaces(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    page = client.get("/vms/vm1/interfaces").get_data(as_text=True)
+    assert "52:54:00:12:34:56" in page and "ie-dept" in page
+    assert agents["student1"].asked[-1][0] == [
+        "ie-virsh",
+        "domiflist",
+        "--format",
+        "json",
+        "--",
+        "vm1",
+    ]
+    assert client.get("/vms/--all/interfaces").status_code == 404
