@@ -21,6 +21,13 @@ Requests (:mod:`ie_console.frames` messages):
 - ``{"open": PATH}``: a regular file under the home directory, opened
   without following any link; the answer ``{"size": N}`` comes with its
   descriptor (a SIF to download).
+- ``{"build": TAG, "lang": LANG}`` with a descriptor of a tar archive (an
+  uploaded build context): unpacked into a new directory of the student's
+  under the home with tarfile's ``data`` filter (no absolute path, nothing
+  outside the directory, no link out, no device, no set-ID bit) and within
+  :data:`MAX_CONTEXT` bytes and :data:`MAX_MEMBERS` entries, then
+  ``ie-podman build --tag TAG -- DIR``; the directory is removed after.
+  The answer is ``run``'s.
 
 Anything else is answered ``{"error": ...}`` and runs nothing.
 """
@@ -30,10 +37,13 @@ from __future__ import annotations
 import os
 import pwd
 import re
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tarfile
+import tempfile
 import termios
 
 from ie_console import frames
@@ -57,6 +67,10 @@ TIMEOUT = 900  # an image build may take minutes
 # What a command prints back is cut here (the frame limit, less room for stderr).
 MAX_OUTPUT = frames.MAX_FRAME // 2 - 4096
 HANDSHAKE = re.compile(r"([0-9a-f]{32}) ([0-9a-f]{64})")
+# An uploaded build context: at most this much unpacked, in so many entries.
+MAX_CONTEXT = 256 * 1024 * 1024
+MAX_MEMBERS = 10000
+TAG = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?")
 
 
 class Refused(Exception):
@@ -132,6 +146,49 @@ def open_in_home(home_fd: int, path: object) -> tuple[int, int]:
     return leaf, info.st_size
 
 
+def unpack(archive_fd: int, into: str) -> None:
+    """A tar archive (its descriptor) into the empty directory ``into``."""
+    with os.fdopen(os.dup(archive_fd), "rb") as raw:
+        try:
+            with tarfile.open(fileobj=raw, mode="r:*") as tar:
+                members, total = [], 0
+                for member in tar:
+                    members.append(member)
+                    total += max(member.size, 0)
+                    if len(members) > MAX_MEMBERS or total > MAX_CONTEXT:
+                        raise Refused(
+                            f"the build context is over {MAX_CONTEXT // 2**20} MiB "
+                            f"or {MAX_MEMBERS} files"
+                        )
+                tar.extractall(into, members=members, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            raise Refused(
+                f"the build context is not a tar archive this can unpack: {exc}"
+            ) from None
+
+
+def build(request: dict, fds: list[int], home: str, user: str) -> dict:
+    tag = request.get("build")
+    if not isinstance(tag, str) or not TAG.fullmatch(tag):
+        raise Refused("build takes an image name, like web or web:1.0")
+    if len(fds) != 1:
+        raise Refused("build takes the context archive as a descriptor")
+    where = tempfile.mkdtemp(prefix=".ie-console-build-", dir=home)
+    try:
+        unpack(fds[0], where)
+        return run(
+            {
+                "run": ["ie-podman", "build", "--tag", tag, "--", where],
+                "lang": request.get("lang", "C.UTF-8"),
+            },
+            [],
+            home,
+            user,
+        )
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
 def answer(request: dict, fds: list[int], home_fd: int, home: str, user: str):
     """(reply, descriptors to send with it)."""
     if "run" in request:
@@ -139,7 +196,9 @@ def answer(request: dict, fds: list[int], home_fd: int, home: str, user: str):
     if "open" in request:
         fd, size = open_in_home(home_fd, request["open"])
         return {"size": size}, [fd]
-    raise Refused("a request is run or open")
+    if "build" in request:
+        return build(request, fds, home, user), []
+    raise Refused("a request is run, open or build")
 
 
 def serve(sock: socket.socket, home: str, user: str) -> None:

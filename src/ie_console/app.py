@@ -14,6 +14,7 @@ import gettext
 import json
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -140,6 +141,7 @@ KINDS = {
             ("rmi", N_("Remove"), ("ie-podman", "rmi")),
         ),
         IMAGE,
+        "form_build.html",
     ),
     "vms": Kind(
         N_("Virtual machines"),
@@ -215,7 +217,7 @@ DEFAULTS: dict[str, Any] = {
     "IE_CONSOLE_IDLE": 1800,
     "IE_CONSOLE_LIFETIME": 28800,
     "IE_CONSOLE_LOCALE_DIR": str(HERE / "locale"),
-    "MAX_CONTENT_LENGTH": 64 * 1024,  # forms only, until uploads come
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # an uploaded build context, compressed
 }
 _translations: dict[tuple[str, str], gettext.NullTranslations] = {}
 _translations_lock = threading.Lock()
@@ -370,6 +372,26 @@ def create_app(
             as_attachment=True,
             download_name=out,
         )
+
+    @app.post("/images/build")
+    def build_image():
+        """An uploaded build context (a tar archive, compressed or not, with
+        its Containerfile) built by ie-podman as the student; the agent
+        unpacks it (ie_console.agent.unpack)."""
+        tag = (request.form.get("tag") or "").strip()
+        upload = request.files.get("context")
+        if not IMAGE.fullmatch(tag):
+            return refused("images", forms.Invalid("tag", forms.IMAGE_TEXT))
+        if upload is None or not upload.filename:
+            return refused(
+                "images", forms.Invalid("context", N_("a tar archive of the build context"))
+            )
+        with tempfile.TemporaryFile() as archive:
+            upload.save(archive)
+            archive.seek(0)
+            done = agent().build(tag, archive.fileno(), lang=LANGS[g.lang])
+        flash((done.stderr or done.stdout).strip() or g.gettext("Done."))
+        return redirect(url_for("listing", kind="images"))
 
     @app.post("/containers/run")
     def run_container():

@@ -84,6 +84,12 @@ class Agent:
         reply, _ = self._ask(request, [stdin_fd] if stdin_fd is not None else None)
         return Result(int(reply["rc"]), str(reply["stdout"]), str(reply["stderr"]))
 
+    def build(self, tag: str, archive_fd: int, lang: str = "C.UTF-8") -> Result:
+        """``ie-podman build --tag TAG`` of the tar archive ``archive_fd``,
+        unpacked by the agent, as the student, into their home."""
+        reply, _ = self._ask({"build": tag, "lang": lang}, [archive_fd])
+        return Result(int(reply["rc"]), str(reply["stdout"]), str(reply["stderr"]))
+
     def open(self, path: str) -> tuple[int, int]:
         """(descriptor, size) of a regular file under the student's home."""
         reply, fds = self._ask({"open": path})

@@ -152,3 +152,121 @@ def test_the_handshake_reads_the_name_and_token_from_the_terminal(tmp_path):
         pytest.raises(SystemExit),
     ):
         agent.handshake(given, shown)
+
+
+def archive(tmp_path, members) -> int:
+    """A tar archive of ``members`` [(TarInfo, bytes or None)], as an open descriptor."""
+    import io
+    import tarfile
+
+    path = tmp_path / "context.tar"
+    with tarfile.open(path, "w") as tar:
+        for info, data in members:
+            if data is not None:
+                info.size = len(data)
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    return os.open(path, os.O_RDONLY)
+
+
+def member(name, kind=None, data=None, link=""):
+    import tarfile
+
+    info = tarfile.TarInfo(name)
+    info.type = kind or tarfile.REGTYPE
+    info.linkname = link
+    info.mode = 0o644
+    return info, data
+
+
+@pytest.fixture
+def builder(served, monkeypatch, tmp_path):
+    # ie-podman stands in: it shows the context it was given, and marks that it ran
+    ran = tmp_path / "ran"
+    script = f'touch {ran}; ls -A "$5"; cat "$5/Containerfile"'
+    monkeypatch.setitem(agent.PROGRAMS, "ie-podman", ["/bin/sh", "-c", script, "sh"])
+    home, ask = served
+
+    def build(tag, members):
+        fd = archive(tmp_path, members)
+        try:
+            return ask({"build": tag}, [fd])[0]
+        finally:
+            os.close(fd)
+
+    return home, build, ran
+
+
+def test_an_uploaded_context_is_built_then_removed(builder):
+    home, build, ran = builder
+    reply = build(
+        "web:1.0",
+        [
+            member("Containerfile", data=b"FROM scratch\n"),
+            member("app/main.py", data=b"print(1)\n"),
+        ],
+    )
+    assert reply["rc"] == 0 and reply["stdout"] == "Containerfile\napp\nFROM scratch\n"
+    assert ran.exists()
+    assert [p.name for p in home.iterdir()] == []  # the unpacked context is gone
+
+
+def test_an_absolute_name_lands_inside_the_context(builder):
+    home, build, _ran = builder
+    reply = build(
+        "web",
+        [member("/etc/cron.d/ie-x", data=b"x"), member("Containerfile", data=b"FROM scratch\n")],
+    )
+    assert reply["rc"] == 0 and reply["stdout"].splitlines()[:2] == ["Containerfile", "etc"]
+    assert not os.path.exists("/etc/cron.d/ie-x")
+    assert list(home.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "link"),
+    [
+        ("../outside", "file", ""),
+        ("a/../../outside", "file", ""),
+        ("link", "symlink", "/etc/passwd"),
+        ("up", "symlink", "../../outside"),
+        ("hard", "hardlink", "../outside"),
+        ("dev", "device", ""),
+    ],
+)
+def test_a_context_that_reaches_out_is_refused_and_nothing_runs(
+    builder, tmp_path, name, kind, link
+):
+    import tarfile
+
+    home, build, ran = builder
+    info, data = member(name, link=link, data=b"x" if kind == "file" else None)
+    if kind == "symlink":
+        info.type = tarfile.SYMTYPE
+    elif kind == "hardlink":
+        info.type = tarfile.LNKTYPE
+    elif kind == "device":
+        info.type, info.devmajor, info.devminor = tarfile.CHRTYPE, 1, 3
+    reply = build("web", [(info, data), member("Containerfile", data=b"FROM scratch\n")])
+    assert set(reply) == {"error"}, reply
+    assert not ran.exists() and not (tmp_path / "outside").exists()
+    assert [p.name for p in home.iterdir()] == []
+
+
+def test_a_context_over_the_limits_is_refused(builder, monkeypatch):
+    home, build, ran = builder
+    monkeypatch.setattr(agent, "MAX_CONTEXT", 10)
+    reply = build("web", [member("Containerfile", data=b"FROM scratch\n" * 2)])
+    assert "over" in reply["error"] and not ran.exists()
+    monkeypatch.setattr(agent, "MAX_CONTEXT", 10**6)
+    monkeypatch.setattr(agent, "MAX_MEMBERS", 2)
+    reply = build("web", [member(f"f{i}", data=b"") for i in range(3)])
+    assert "over" in reply["error"] and not ran.exists()
+    assert [p.name for p in home.iterdir()] == []
+
+
+def test_build_takes_an_image_name_and_one_archive(builder, served):
+    _home, build, ran = builder
+    _, ask = served
+    for tag in ("--all", "Web", "web; id", ""):
+        assert "image name" in build(tag, [member("Containerfile", data=b"x")])["error"]
+    assert "descriptor" in ask({"build": "web"})[0]["error"]
+    assert not ran.exists()

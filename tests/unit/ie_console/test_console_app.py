@@ -24,7 +24,7 @@ EVIL = '<script>alert("x")</script>'
 class FakeAgent:
     def __init__(self, user):
         self.user, self.asked, self.inputs, self.alive = user, [], [], True
-        self.opened, self.home = [], None
+        self.opened, self.home, self.built = [], None, []
         self.containers = [
             {
                 "name": f"web-{user}",
@@ -103,6 +103,10 @@ class FakeAgent:
         made = self.home / path
         fd = os.open(made, os.O_RDONLY)
         return fd, made.stat().st_size
+
+    def build(self, tag, archive_fd, lang="C.UTF-8"):
+        self.built.append((tag, os.read(archive_fd, 1 << 20), lang))
+        return session.Result(0, f"built {tag}\n", "")
 
     def close(self):
         self.alive = False
@@ -451,3 +455,33 @@ def test_a_vms_interfaces(console):
         "vm1",
     ]
     assert client.get("/vms/--all/interfaces").status_code == 404
+
+
+def test_an_uploaded_context_goes_to_the_agent_as_a_descriptor(console):
+    import io
+
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    t = token(client, "/images")
+    page = client.get("/images").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page
+    done = client.post(
+        "/images/build",
+        data={"csrf_token": t, "tag": "web:2", "context": (io.BytesIO(b"TAR-BYTES"), "ctx.tar")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "built web:2" in done.get_data(as_text=True)
+    assert agents["student1"].built == [("web:2", b"TAR-BYTES", "ja_JP.UTF-8")]
+    for data in (
+        {"tag": "--squash", "context": (io.BytesIO(b"x"), "ctx.tar")},
+        {"tag": "web"},
+    ):
+        done = client.post(
+            "/images/build",
+            data={"csrf_token": t, **data},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+        assert done.status_code == 200
+    assert len(agents["student1"].built) == 1  # neither reached the agent

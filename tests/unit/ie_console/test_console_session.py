@@ -30,7 +30,13 @@ AGENT = """#!{python}
 import sys
 sys.path.insert(0, {src!r})
 from ie_console import agent
-agent.PROGRAMS = {{"ie-podman": ["/bin/echo", "podman"], "squeue": ["/bin/sh", "-c", "echo $$"]}}
+agent.PROGRAMS = {{
+    "ie-podman": [
+        "/bin/sh", "-c",
+        'if [ "$1" = build ]; then cat "$5/Containerfile"; else echo podman "$@"; fi', "sh",
+    ],
+    "squeue": ["/bin/sh", "-c", "echo $$"],
+}}
 sys.exit(agent.main())
 """
 
@@ -169,3 +175,25 @@ def test_only_the_students_uid_with_the_token_is_accepted():
             session._accept(listener, os.getuid(), token, time.monotonic() + 1)
     finally:
         listener.close()
+
+
+def test_a_build_context_goes_to_the_agent_as_a_descriptor(programs, tmp_path):
+    import io
+    import tarfile
+
+    path = tmp_path / "ctx.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo("Containerfile")
+        info.size = 13
+        tar.addfile(info, io.BytesIO(b"FROM scratch\n"))
+    agent = login(programs)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            assert agent.build("web:1", fd) == session.Result(0, "FROM scratch\n", "")
+        finally:
+            os.close(fd)
+        with pytest.raises(session.AgentError, match="image name"):
+            agent.build("--all", os.open(os.devnull, os.O_RDONLY))
+    finally:
+        agent.close()
