@@ -138,10 +138,21 @@ KINDS = {
         (("image", N_("Image")), ("size", N_("Size")), ("created", N_("Created"))),
         (
             ("sif", N_("Download as SIF"), ("ie-podman", "sif")),  # the view sif() below
+            ("push", N_("Push to the registry"), ("ie-podman", "registry", "push")),
             ("rmi", N_("Remove"), ("ie-podman", "rmi")),
         ),
         IMAGE,
-        "form_build.html",
+        "form_images.html",
+        (("ie-podman", "images", "--format", "json"), "image"),
+    ),
+    "registry": Kind(
+        N_("Registry"),
+        ("ie-podman", "registry", "search", "--format", "json"),
+        json_rows,
+        "image",
+        (("image", N_("Yours, and shared with you")),),
+        (),
+        IMAGE,
     ),
     "vms": Kind(
         N_("Virtual machines"),
@@ -331,7 +342,9 @@ def create_app(
                 rows = []
         error = done.stderr if done.rc else ""
         choices: list[str] = []
-        if page.choices:
+        if page.choices and page.choices[0] == page.listing:  # the rows themselves
+            choices = [str(r.get(page.choices[1], "")) for r in rows]
+        elif page.choices:
             listed = wrapper(list(page.choices[0]))
             if listed.rc == 0:
                 try:
@@ -392,6 +405,13 @@ def create_app(
             done = agent().build(tag, archive.fileno(), lang=LANGS[g.lang])
         flash((done.stderr or done.stdout).strip() or g.gettext("Done."))
         return redirect(url_for("listing", kind="images"))
+
+    @app.post("/images/share")
+    def share_image():
+        try:
+            return made("images", forms.share_image(request.form))
+        except forms.Invalid as exc:
+            return refused("images", exc)
 
     @app.post("/containers/run")
     def run_container():

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
 IMAGE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?")
 COUNT = re.compile(r"[1-9][0-9]{0,3}")
+LOGIN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 MEMORY = re.compile(r"[1-9][0-9]{0,6}[MG]?")
 MAX_SCRIPT = 64 * 1024
 
@@ -90,3 +91,14 @@ def submit_job(form: Mapping[str, str]) -> tuple[list[str], str]:
     if template:
         argv.append(f"--container={template}")
     return argv, script
+
+
+def share_image(form: Mapping[str, str]) -> list[str]:
+    """``ie-podman registry share IMAGE USER``: read-only for USER."""
+    image = _field(form, "image", IMAGE, IMAGE_TEXT)
+    user = _field(form, "user", LOGIN, N_("another student's login name"))
+    if not image:
+        raise Invalid("image", IMAGE_TEXT)
+    if not user:
+        raise Invalid("user", N_("another student's login name"))
+    return ["ie-podman", "registry", "share", "--", image, user]

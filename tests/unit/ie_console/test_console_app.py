@@ -48,6 +48,8 @@ class FakeAgent:
             return session.Result(
                 0, json.dumps([{"image": "web:1.0", "size": 5, "created": "x"}]), ""
             )
+        if argv[:3] == ["ie-podman", "registry", "search"]:
+            return session.Result(0, json.dumps([{"image": "s1/web"}, {"image": EVIL}]), "")
         if argv[:2] == ["ie-virsh", "list"]:
             vm = {
                 "name": "vm1",
@@ -303,6 +305,13 @@ def test_every_text_of_the_pages_has_its_japanese_and_no_other():
     ("kind", "shown", "action", "name", "argv"),
     [
         ("images", "web:1.0", "rmi", "web:1.0", ["ie-podman", "rmi", "--", "web:1.0"]),
+        (
+            "images",
+            "web:1.0",
+            "push",
+            "web:1.0",
+            ["ie-podman", "registry", "push", "--", "web:1.0"],
+        ),
         ("vms", "debian13", "destroy", "vm1", ["ie-virsh", "destroy", "--", "vm1"]),
         ("vms", "2048", "undefine", "vm1", ["ie-virsh", "undefine", "--", "vm1"]),
         ("jobs", "Priority", "cancel", "42", ["scancel", "--", "42"]),
@@ -485,3 +494,27 @@ def test_an_uploaded_context_goes_to_the_agent_as_a_descriptor(console):
         )
         assert done.status_code == 200
     assert len(agents["student1"].built) == 1  # neither reached the agent
+
+
+def test_the_registry_page_and_sharing_an_image(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    page = client.get("/registry").get_data(as_text=True)
+    assert "s1/web" in page and EVIL not in page
+    page = client.get("/images").get_data(as_text=True)
+    assert page.count("<option>web:1.0</option>") == 1  # the share form's choice
+    assert sum(a[:2] == ["ie-podman", "images"] for a, _ in agents["student1"].asked) == 1
+    t = token(client, "/images")
+    client.post("/images/share", data={"csrf_token": t, "image": "web:1.0", "user": "student2"})
+    assert agents["student1"].asked[-1][0] == [
+        "ie-podman",
+        "registry",
+        "share",
+        "--",
+        "web:1.0",
+        "student2",
+    ]
+    before = len(agents["student1"].asked)
+    client.post("/images/share", data={"csrf_token": t, "image": "web:1.0", "user": "--all"})
+    client.post("/images/share", data={"csrf_token": t, "image": "../x", "user": "student2"})
+    assert len(agents["student1"].asked) == before  # neither ran

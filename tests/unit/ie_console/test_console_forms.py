@@ -73,3 +73,23 @@ def test_a_job_is_a_script_of_text_starting_with_a_shebang():
     ):
         with pytest.raises(forms.Invalid):
             forms.submit_job(form)
+
+
+def test_share_names_an_image_and_a_login():
+    assert forms.share_image({"image": "web:1.0", "user": "student2"}) == [
+        "ie-podman",
+        "registry",
+        "share",
+        "--",
+        "web:1.0",
+        "student2",
+    ]
+    for form in (
+        {"image": "web"},
+        {"user": "student2"},
+        {"image": "web", "user": "-x"},
+        {"image": "web", "user": "Student2"},
+        {"image": "a/b", "user": "student2"},
+    ):
+        with pytest.raises(forms.Invalid):
+            forms.share_image(form)
