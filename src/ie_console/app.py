@@ -234,34 +234,17 @@ def create_app(
         flash((done.stderr or done.stdout).strip() or g.gettext("Done."))
         return redirect(url_for("listing", kind="images"))
 
-    @app.post("/images/share")
-    def share_image():
+    @app.post("/<kind>/<verb>")
+    def form(kind: str, verb: str):
+        """A page's form (forms.FORMS): one command, or a refusal that runs nothing."""
+        make = forms.FORMS.get((kind, verb))
+        if make is None:
+            abort(404)
         try:
-            return made("images", forms.share_image(request.form))
+            argv, script = make(request.form)
         except forms.Invalid as exc:
-            return refused("images", exc)
-
-    @app.post("/containers/run")
-    def run_container():
-        try:
-            return made("containers", forms.run_container(request.form))
-        except forms.Invalid as exc:
-            return refused("containers", exc)
-
-    @app.post("/vms/define")
-    def define_vm():
-        try:
-            return made("vms", forms.define_vm(request.form))
-        except forms.Invalid as exc:
-            return refused("vms", exc)
-
-    @app.post("/jobs/submit")
-    def submit_job():
-        try:
-            argv, script = forms.submit_job(request.form)
-        except forms.Invalid as exc:
-            return refused("jobs", exc)
-        return made("jobs", argv, script)
+            return refused(kind, exc)
+        return made(kind, argv, script)
 
     @app.post("/<kind>/<path:name>/<action>")
     def act(kind: str, name: str, action: str):

@@ -1,4 +1,5 @@
-"""The console's forms, each turned into one wrapper command.
+"""The console's forms, each turned into one wrapper command: (argv, the
+text for its standard input or None).
 
 Every field is matched in full against what the wrapper accepts before it
 becomes an argument; a field that does not match refuses the whole form
@@ -42,7 +43,7 @@ def _field(form: Mapping[str, str], key: str, pattern: re.Pattern[str], what: st
     return value
 
 
-def run_container(form: Mapping[str, str]) -> list[str]:
+def run_container(form: Mapping[str, str]) -> tuple[list[str], None]:
     """``ie-podman run --detach`` from the run form."""
     image = _field(form, "image", IMAGE, IMAGE_TEXT)
     if not image:
@@ -56,10 +57,10 @@ def run_container(form: Mapping[str, str]) -> list[str]:
     gpus = _field(form, "gpu", COUNT, N_("a number of GPUs, like 1"))
     if gpus:
         argv += ["--gpu", gpus]
-    return [*argv, "--", image]
+    return [*argv, "--", image], None
 
 
-def define_vm(form: Mapping[str, str]) -> list[str]:
+def define_vm(form: Mapping[str, str]) -> tuple[list[str], None]:
     """``ie-virsh define`` from the VM form."""
     template = _field(form, "template", NAME, N_("one of the templates"))
     name = _field(form, "name", NAME, NAME_TEXT)
@@ -76,7 +77,7 @@ def define_vm(form: Mapping[str, str]) -> list[str]:
         value = _field(form, key, pattern, what)
         if value:
             argv += [f"--{key}", value]
-    return [*argv, "--", name]
+    return [*argv, "--", name], None
 
 
 def submit_job(form: Mapping[str, str]) -> tuple[list[str], str]:
@@ -93,7 +94,7 @@ def submit_job(form: Mapping[str, str]) -> tuple[list[str], str]:
     return argv, script
 
 
-def share_image(form: Mapping[str, str]) -> list[str]:
+def share_image(form: Mapping[str, str]) -> tuple[list[str], None]:
     """``ie-podman registry share IMAGE USER``: read-only for USER."""
     image = _field(form, "image", IMAGE, IMAGE_TEXT)
     user = _field(form, "user", LOGIN, N_("another student's login name"))
@@ -101,4 +102,13 @@ def share_image(form: Mapping[str, str]) -> list[str]:
         raise Invalid("image", IMAGE_TEXT)
     if not user:
         raise Invalid("user", N_("another student's login name"))
-    return ["ie-podman", "registry", "share", "--", image, user]
+    return ["ie-podman", "registry", "share", "--", image, user], None
+
+
+# The forms by the page they are on and their verb (POST /KIND/VERB).
+FORMS = {
+    ("containers", "run"): run_container,
+    ("vms", "define"): define_vm,
+    ("images", "share"): share_image,
+    ("jobs", "submit"): submit_job,
+}

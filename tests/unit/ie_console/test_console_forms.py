@@ -8,8 +8,11 @@ from ie_console import forms
 
 
 def test_run_takes_only_what_ie_podman_run_would():
-    assert forms.run_container({"image": "web"}) == ["ie-podman", "run", "--detach", "--", "web"]
-    assert forms.run_container({"image": " web:1.0 ", "gpu": "2", "ip": "on"}) == [
+    assert forms.run_container({"image": "web"}) == (
+        ["ie-podman", "run", "--detach", "--", "web"],
+        None,
+    )
+    assert forms.run_container({"image": " web:1.0 ", "gpu": "2", "ip": "on"})[0] == [
         "ie-podman",
         "run",
         "--detach",
@@ -41,7 +44,7 @@ def test_run_refuses_a_field_the_wrapper_would_not_take(form, field):
 
 
 def test_define_names_the_vm_after_double_dash():
-    assert forms.define_vm({"template": "debian13", "name": "vm1", "memory": "2G"}) == [
+    assert forms.define_vm({"template": "debian13", "name": "vm1", "memory": "2G"})[0] == [
         "ie-virsh",
         "define",
         "--template",
@@ -76,7 +79,7 @@ def test_a_job_is_a_script_of_text_starting_with_a_shebang():
 
 
 def test_share_names_an_image_and_a_login():
-    assert forms.share_image({"image": "web:1.0", "user": "student2"}) == [
+    assert forms.share_image({"image": "web:1.0", "user": "student2"})[0] == [
         "ie-podman",
         "registry",
         "share",
@@ -93,3 +96,11 @@ def test_share_names_an_image_and_a_login():
     ):
         with pytest.raises(forms.Invalid):
             forms.share_image(form)
+
+
+def test_every_form_is_on_a_page_with_its_verb():
+    from ie_console.pages import KINDS
+
+    assert {kind for kind, _verb in forms.FORMS} <= set(KINDS)
+    for verb in {verb for _kind, verb in forms.FORMS}:
+        assert forms.NAME.fullmatch(verb)
