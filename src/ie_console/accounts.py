@@ -43,6 +43,7 @@ class Throttle:
 
     def __init__(self, free: int = 3, first: float = 2.0, most: float = 300.0, forget=900.0):
         self.free, self.first, self.most, self.forget = free, first, most, forget
+        self.keep = 10000
         self._failures: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
 
@@ -62,6 +63,10 @@ class Throttle:
     def failed(self, key: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         with self._lock:
+            if len(self._failures) >= self.keep:  # made-up names must not fill memory
+                self._failures = {
+                    k: v for k, v in self._failures.items() if now - v[1] < self.forget
+                }
             count, _ = self._failures.get(key, (0, now))
             self._failures[key] = (count + 1, now)
 

@@ -4,8 +4,8 @@ no JavaScript).
 Every page acts through the logged-in student's agent, so it can do no more
 than that student at a shell: the wrappers decide, and their own messages
 (in the page's language) are what the page shows. A name from a URL or a
-form reaches a wrapper only after :data:`NAME` matched it in full, and after
-``--``, so it can never be taken as an option.
+form reaches a wrapper only after the page's pattern (pages.py, forms.py)
+matched it in full, and after ``--``, so it can never be taken as an option.
 """
 
 from __future__ import annotations
@@ -102,6 +102,18 @@ def create_app(
     @app.context_processor
     def helpers() -> dict[str, Any]:
         return {"_": g.gettext, "lang": g.lang, "entry": g.entry, "kinds": KINDS}
+
+    @app.errorhandler(login_session.SessionEnded)
+    def agent_gone(exc):
+        sessions.end(session.pop("sid", None))
+        session.clear()
+        flash(g.gettext("Your session has ended. Please log in again."))
+        return redirect(url_for("login"))
+
+    @app.errorhandler(login_session.AgentError)
+    def agent_refused(exc):
+        flash(str(exc))
+        return redirect(url_for("listing", kind="containers"))
 
     @app.after_request
     def headers(response):

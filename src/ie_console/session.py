@@ -24,6 +24,7 @@ import select
 import signal
 import socket
 import struct
+import threading
 import time
 from typing import NamedTuple
 
@@ -49,7 +50,11 @@ class Result(NamedTuple):
 
 
 class AgentError(Exception):
-    """The agent refused a request, or the session is over."""
+    """The agent refused a request."""
+
+
+class SessionEnded(AgentError):
+    """The agent is gone: logout, expiry, or it ended."""
 
 
 class Agent:
@@ -57,14 +62,20 @@ class Agent:
 
     def __init__(self, user: str, pid: int, terminal: int, sock: socket.socket):
         self.user, self.pid, self._terminal, self._sock = user, pid, terminal, sock
+        # one request at a time on the socket: the server's threads may serve
+        # two pages of the same student at once
+        self._lock = threading.Lock()
 
     def _ask(self, request: dict, fds: list[int] | None = None) -> tuple[dict, list[int]]:
-        try:
-            frames.send(self._sock, request, fds)
-            reply, got = frames.receive(self._sock)
-        except (OSError, frames.FrameError) as exc:
-            self.close()
-            raise AgentError(f"the session has ended ({exc})") from None
+        with self._lock:
+            if self._terminal < 0:
+                raise SessionEnded("the session has ended")
+            try:
+                frames.send(self._sock, request, fds)
+                reply, got = frames.receive(self._sock)
+            except (OSError, frames.FrameError) as exc:
+                self._close_locked()
+                raise SessionEnded(f"the session has ended ({exc})") from None
         if "error" in reply:
             for fd in got:
                 os.close(fd)
@@ -100,6 +111,10 @@ class Agent:
         return fds[0], int(reply["size"])
 
     def close(self) -> None:
+        with self._lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
         if self._terminal < 0:
             return
         self._sock.close()

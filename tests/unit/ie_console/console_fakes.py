@@ -21,7 +21,7 @@ EVIL = '<script>alert("x")</script>'
 class FakeAgent:
     def __init__(self, user):
         self.user, self.asked, self.inputs, self.alive = user, [], [], True
-        self.opened, self.home, self.built = [], None, []
+        self.opened, self.home, self.built, self.gone = [], None, [], False
         self.containers = [
             {
                 "name": f"web-{user}",
@@ -35,8 +35,8 @@ class FakeAgent:
         ]
 
     def run(self, argv, lang="C.UTF-8", input=None, stdin_fd=None):
-        if not self.alive:
-            raise session.AgentError("the session has ended")
+        if not self.alive or self.gone:
+            raise session.SessionEnded("the session has ended")
         self.asked.append((list(argv), lang))
         self.inputs.append(input)
         if argv[1] == "ps":
@@ -89,6 +89,8 @@ class FakeAgent:
             other = dict(job, job_id=43, name="someone-elses", user_name="student9")
             return session.Result(0, json.dumps({"jobs": [job, other]}), "")
         if argv[1] == "sif":
+            if argv[-2] == "ghost:1":
+                return session.Result(0, "", "")  # said yes, made nothing
             if argv[-2] == "broken:1":
                 return session.Result(4, "", "ie-podman: no image broken:1\n")
             (self.home / argv[-1]).write_bytes(b"SIF-" + argv[-2].encode())
@@ -100,6 +102,8 @@ class FakeAgent:
     def open(self, path):
         self.opened.append(path)
         made = self.home / path
+        if not made.exists():
+            raise session.AgentError(f"{path}: No such file or directory")
         fd = os.open(made, os.O_RDONLY)
         return fd, made.stat().st_size
 

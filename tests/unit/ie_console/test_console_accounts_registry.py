@@ -108,3 +108,13 @@ def test_the_service_reads_its_settings_and_the_key_from_its_files(tmp_path, mon
     config.write_text(json.dumps({"secret_key": "inline", "secret_key_file": str(key)}))
     with pytest.raises(ValueError, match="unknown settings secret_key"):
         wsgi.load()
+
+
+def test_made_up_login_names_do_not_fill_memory():
+    slow = accounts.Throttle(forget=100)
+    slow.keep = 50
+    for i in range(200):
+        slow.failed(f"user:made-up-{i}", now=i * 10)
+    assert len(slow._failures) <= 50
+    slow.failed("user:s1", now=2000)
+    assert slow._failures["user:s1"][0] == 1

@@ -154,3 +154,14 @@ def test_every_text_of_the_pages_has_its_japanese_and_no_other():
     }
     assert wanted - have == set(), "untranslated in ie-console.po"
     assert have - wanted == set(), "no longer on any page"
+
+
+def test_an_agent_that_ended_ends_the_session(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    agents["student1"].gone = True  # su or the agent died during the session
+    done = client.get("/containers", headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert done.request.path == "/login"
+    assert "Your session has ended" in done.get_data(as_text=True)
+    assert agents["student1"].alive is False  # ended with it
+    assert client.get("/containers").status_code == 302  # nothing left of the session

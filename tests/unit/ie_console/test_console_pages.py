@@ -227,3 +227,12 @@ def test_no_other_form_runs_anything(console, path):
     before = len(agents["student1"].asked)
     assert client.post(path, data={"csrf_token": t, "image": "web"}).status_code == 404
     assert len(agents["student1"].asked) == before
+
+
+def test_a_refusal_of_the_agent_is_shown_and_the_session_goes_on(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    t = token(client, "/images")
+    done = client.post("/images/ghost:1/sif", data={"csrf_token": t}, follow_redirects=True)
+    assert "ghost-1.sif: No such file or directory" in done.get_data(as_text=True)
+    assert agents["student1"].alive and client.get("/images").status_code == 200

@@ -83,7 +83,7 @@ def test_closing_the_session_ends_the_agent(programs):
     while not gone(agent.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert gone(agent.pid)
-    with pytest.raises(session.AgentError):
+    with pytest.raises(session.SessionEnded):
         agent.run(["ie-podman", "ps"])
 
 
@@ -195,5 +195,14 @@ def test_a_build_context_goes_to_the_agent_as_a_descriptor(programs, tmp_path):
             os.close(fd)
         with pytest.raises(session.AgentError, match="image name"):
             agent.build("--all", os.open(os.devnull, os.O_RDONLY))
+    finally:
+        agent.close()
+
+
+def test_requests_from_many_threads_at_once_each_get_their_own_answer(programs, in_parallel):
+    agent = login(programs)
+    try:
+        answers = in_parallel(lambda i: agent.run(["ie-podman", "ps", str(i)]).stdout, 12)
+        assert sorted(answers) == sorted(f"podman ps {i}\n" for i in range(12))
     finally:
         agent.close()
