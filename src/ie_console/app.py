@@ -272,7 +272,7 @@ def create_app(
     def container_logs(name: str):
         if not NAME.fullmatch(name):
             abort(404)
-        done = wrapper(["ie-podman", "logs", "--", name])
+        done = wrapper(["ie-podman", "logs", "--tail", "1000", "--", name])  # not all of it
         return render_template("logs.html", name=name, done=done)
 
     @app.get("/vms/<name>/interfaces")

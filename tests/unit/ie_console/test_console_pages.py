@@ -236,3 +236,19 @@ def test_a_refusal_of_the_agent_is_shown_and_the_session_goes_on(console):
     done = client.post("/images/ghost:1/sif", data={"csrf_token": t}, follow_redirects=True)
     assert "ghost-1.sif: No such file or directory" in done.get_data(as_text=True)
     assert agents["student1"].alive and client.get("/images").status_code == 200
+
+
+def test_a_containers_logs_are_its_last_lines_as_text(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    page = client.get("/containers/web-student1/logs").get_data(as_text=True)
+    assert '<pre class="logs">web-student1\n</pre>' in page
+    assert agents["student1"].asked[-1][0] == [
+        "ie-podman",
+        "logs",
+        "--tail",
+        "1000",
+        "--",
+        "web-student1",
+    ]
+    assert client.get("/containers/--follow/logs").status_code == 404
