@@ -37,6 +37,14 @@ AGENT = "/usr/local/bin/ie-console-agent"
 LOGIN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 PROMPT = re.compile(rb"(?:^|\n)[^\n]*[Pp]assword[^\n]*: ?$")
 LOGIN_TIMEOUT = 20.0
+RESET_SIGNALS = (
+    signal.SIGHUP,
+    signal.SIGINT,
+    signal.SIGQUIT,
+    signal.SIGTERM,
+    signal.SIGPIPE,
+    signal.SIGXFSZ,
+)
 
 
 class LoginFailed(Exception):
@@ -138,9 +146,9 @@ def _reap(pid: int, wait: float = 5.0) -> None:
             return
         time.sleep(0.05)
     try:
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)  # refused for su, which runs as root: it got SIGHUP
         os.waitpid(pid, 0)
-    except (ProcessLookupError, ChildProcessError):
+    except (ProcessLookupError, ChildProcessError, PermissionError):
         pass
 
 
@@ -215,6 +223,11 @@ def start(
     pid, terminal = pty.fork()
     if pid == 0:  # the child: su on the new terminal, in English for its prompt
         try:
+            # Signals the server ignores (SIGHUP under nohup, Python's SIGPIPE)
+            # would stay ignored across exec: su and the agent must die when
+            # their terminal hangs up.
+            for sig in RESET_SIGNALS:
+                signal.signal(sig, signal.SIG_DFL)
             os.execve(  # noqa: S606 - su, then the agent: fixed programs
                 su,
                 [su, "-s", "/bin/sh", "-c", "exec " + agent, "--", user],

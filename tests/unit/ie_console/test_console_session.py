@@ -5,6 +5,7 @@ real agent program, whose commands are stand-ins too."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 import time
@@ -114,7 +115,15 @@ def cmdline(pid: str) -> bytes:
         return b""
 
 
-def test_a_login_that_hangs_times_out(programs, tmp_path):
+@pytest.fixture(params=["SIG_DFL", "SIG_IGN"])
+def hangup(request):
+    """The server's SIGHUP: as usual, or ignored (nohup), which exec would pass on."""
+    before = signal.signal(signal.SIGHUP, getattr(signal, request.param))
+    yield request.param
+    signal.signal(signal.SIGHUP, before)
+
+
+def test_a_login_that_hangs_times_out(programs, tmp_path, hangup):
     stuck = tmp_path / "stuck-su"
     stuck.write_text("#!/bin/sh\nsleep 30\n")
     stuck.chmod(0o755)
