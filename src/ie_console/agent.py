@@ -47,6 +47,7 @@ import tempfile
 import termios
 
 from ie_console import frames
+from ie_console.forms import IMAGE
 
 READY = "IE-CONSOLE-AGENT READY"
 # What the console may run for a student: the same commands as at a shell.
@@ -70,7 +71,6 @@ HANDSHAKE = re.compile(r"([0-9a-f]{32}) ([0-9a-f]{64})")
 # An uploaded build context: at most this much unpacked, in so many entries.
 MAX_CONTEXT = 256 * 1024 * 1024
 MAX_MEMBERS = 10000
-TAG = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?")
 
 
 class Refused(Exception):
@@ -169,7 +169,7 @@ def unpack(archive_fd: int, into: str) -> None:
 
 def build(request: dict, fds: list[int], home: str, user: str) -> dict:
     tag = request.get("build")
-    if not isinstance(tag, str) or not TAG.fullmatch(tag):
+    if not isinstance(tag, str) or not IMAGE.fullmatch(tag):
         raise Refused("build takes an image name, like web or web:1.0")
     if len(fds) != 1:
         raise Refused("build takes the context archive as a descriptor")

@@ -168,39 +168,38 @@ def create_app(
         session.clear()
         return redirect(url_for("login"))
 
+    def listed(argv, parse) -> tuple[login_session.Result, list[dict]]:
+        """A wrapper's listing and its rows (none where it failed or said nonsense)."""
+        done = wrapper(list(argv))
+        try:
+            rows = parse(done.stdout, g.entry.account.user) if done.rc == 0 else []
+        except (ValueError, AttributeError):
+            rows = []
+        return done, rows
+
     @app.get("/<kind>")
     def listing(kind: str):
         if kind not in KINDS:
             abort(404)
         page = KINDS[kind]
-        done = wrapper(list(page.listing))
-        rows: list[dict] = []
-        if done.rc == 0:
-            try:
-                rows = page.rows(done.stdout, g.entry.account.user)
-            except (ValueError, AttributeError):
-                rows = []
-        error = done.stderr if done.rc else ""
+        done, rows = listed(page.listing, page.rows)
         choices: list[str] = []
-        if page.choices and page.choices[0] == page.listing:  # the rows themselves
-            choices = [str(r.get(page.choices[1], "")) for r in rows]
-        elif page.choices:
-            listed = wrapper(list(page.choices[0]))
-            if listed.rc == 0:
-                try:
-                    choices = [
-                        str(r.get(page.choices[1], "")) for r in json_rows(listed.stdout, "")
-                    ]
-                except ValueError:
-                    choices = []
+        if page.choices:
+            argv, field = page.choices
+            found = rows if argv == page.listing else listed(argv, json_rows)[1]
+            choices = [str(r.get(field, "")) for r in found]
+        error = done.stderr if done.rc else ""
         return render_template(
             "listing.html", kind=kind, page=page, rows=rows, error=error, choices=choices
         )
 
-    def made(kind: str, argv: list[str], script: str | None = None):
-        done = agent().run(argv, lang=LANGS[g.lang], input=script)
+    def shown(kind: str, done: login_session.Result):
+        """The wrapper's own words on the page it was asked from."""
         flash((done.stderr or done.stdout).strip() or g.gettext("Done."))
         return redirect(url_for("listing", kind=kind))
+
+    def made(kind: str, argv: list[str], script: str | None = None):
+        return shown(kind, agent().run(argv, lang=LANGS[g.lang], input=script))
 
     def refused(kind: str, exc: forms.Invalid):
         flash(f"{exc.field}: {g.gettext(exc.message)}")
@@ -243,8 +242,7 @@ def create_app(
             upload.save(archive)
             archive.seek(0)
             done = agent().build(tag, archive.fileno(), lang=LANGS[g.lang])
-        flash((done.stderr or done.stdout).strip() or g.gettext("Done."))
-        return redirect(url_for("listing", kind="images"))
+        return shown("images", done)
 
     @app.post("/<kind>/<verb>")
     def form(kind: str, verb: str):
@@ -264,9 +262,7 @@ def create_app(
         command = {verb: argv for verb, _label, argv in page.actions} if page else {}
         if action not in command or not page.name.fullmatch(name):
             abort(404)
-        done = wrapper([*command[action], "--", name])
-        flash((done.stderr or done.stdout).strip() or g.gettext("Done."))
-        return redirect(url_for("listing", kind=kind))
+        return made(kind, [*command[action], "--", name])
 
     @app.get("/containers/<name>/logs")
     def container_logs(name: str):
@@ -279,8 +275,7 @@ def create_app(
     def vm_interfaces(name: str):
         if not NAME.fullmatch(name):
             abort(404)
-        done = wrapper(["ie-virsh", "domiflist", "--format", "json", "--", name])
-        rows = json_rows(done.stdout, "") if done.rc == 0 else []
+        done, rows = listed(["ie-virsh", "domiflist", "--format", "json", "--", name], json_rows)
         return render_template("interfaces.html", name=name, done=done, rows=rows)
 
     return app

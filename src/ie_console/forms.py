@@ -15,7 +15,7 @@ from collections.abc import Mapping
 NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}")
 IMAGE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?")
 COUNT = re.compile(r"[1-9][0-9]{0,3}")
-LOGIN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+LOGIN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")  # as the directory and the wrappers take them
 MEMORY = re.compile(r"[1-9][0-9]{0,6}[MG]?")
 MAX_SCRIPT = 64 * 1024
 

@@ -30,11 +30,10 @@ from typing import NamedTuple
 
 from ie_console import frames
 from ie_console.agent import READY
+from ie_console.forms import LOGIN
 
 SU = "/usr/bin/su"
 AGENT = "/usr/local/bin/ie-console-agent"
-# Login names as the directory and the wrappers accept them.
-LOGIN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 PROMPT = re.compile(rb"(?:^|\n)[^\n]*[Pp]assword[^\n]*: ?$")
 LOGIN_TIMEOUT = 20.0
 RESET_SIGNALS = (
