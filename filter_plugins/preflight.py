@@ -30,6 +30,7 @@ from ansible_collections.ie.cluster.plugins.plugin_utils.preflight_checks import
     PEM,
     check_backups,
     check_ceph,
+    check_console,
     check_limits,
     check_registry,
     check_slurm,
@@ -72,12 +73,17 @@ VARIABLES = (
     "registry_tls_key",
     "registry_tls_cert",
     "registry_tls_ca",
+    "ie_console_tls_mode",
+    "ie_console_tls_key",
+    "ie_console_tls_cert",
 )
 # Secrets are never kept: only whether each has the shape it needs.
 SECRETS = {
     "registry_tls_key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     "registry_tls_cert": re.compile(r"-----BEGIN CERTIFICATE-----"),
     "registry_tls_ca": re.compile(r"-----BEGIN CERTIFICATE-----"),
+    "ie_console_tls_key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    "ie_console_tls_cert": re.compile(r"-----BEGIN CERTIFICATE-----"),
 }
 
 # A server is one kind of server.
@@ -338,6 +344,7 @@ def preflight_problems(view: Mapping, groups: Mapping) -> list[str]:
         *check_ceph(hosts, groups),
         *check_backups(hosts, groups),
         *check_registry(hosts, groups),
+        *check_console(hosts, groups),
         *check_config_extra(hosts, groups),
     ]
 

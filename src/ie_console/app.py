@@ -43,7 +43,9 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # Flask-WTF checks over HTTPS that a form comes from the console's own
+    # pages (the Referer): browsers send it to the same origin only.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 DEFAULTS: dict[str, Any] = {
@@ -134,7 +136,7 @@ def create_app(
 
     @app.route("/login", methods=["GET", "POST"])
     def login():
-        if request.method == "GET":
+        if request.method != "POST":  # GET, and HEAD as GET
             return render_template("login.html")
         user = request.form.get("user", "")
         password = request.form.get("password", "")
@@ -269,13 +271,15 @@ def create_app(
         if not NAME.fullmatch(name):
             abort(404)
         done = wrapper(["ie-podman", "logs", "--tail", "1000", "--", name])  # not all of it
-        return render_template("logs.html", name=name, done=done)
+        # Another student's container (or none) is not found, for the page too.
+        return render_template("logs.html", name=name, done=done), 404 if done.rc else 200
 
     @app.get("/vms/<name>/interfaces")
     def vm_interfaces(name: str):
         if not NAME.fullmatch(name):
             abort(404)
         done, rows = listed(["ie-virsh", "domiflist", "--format", "json", "--", name], json_rows)
-        return render_template("interfaces.html", name=name, done=done, rows=rows)
+        page = render_template("interfaces.html", name=name, done=done, rows=rows)
+        return page, 404 if done.rc else 200
 
     return app

@@ -71,6 +71,8 @@ def test_the_vault_has_fresh_secrets_and_leaves_the_rest(tmp_path, capsys):
         "vault_registry_tls_key",
         "vault_registry_tls_cert",
         "vault_registry_tls_ca",
+        "vault_console_tls_cert",
+        "vault_console_tls_key",
         "vault_ldap_bind_password",
         "vault_ldap_admin_password",
     }

@@ -7,7 +7,10 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
 # lua5.4: the unit tests run the rendered job_submit.lua (tests/unit/roles).
-packages=(podman runc debootstrap uidmap slirp4netns apt-cacher-ng python3-venv make git openssh-client gettext lua5.4)
+# chromium, chromium-driver and a Japanese font: the web console's browser
+# journey and its screenshots (molecule/site/tests/test_console.py).
+packages=(podman runc debootstrap uidmap slirp4netns apt-cacher-ng python3-venv make git openssh-client gettext lua5.4
+          chromium chromium-driver fonts-ipafont-gothic)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -45,6 +45,12 @@ unit_check() {  # unit_check FILE UNIT-NAME: systemd-analyze verify, programs st
     stub_execs "$d/$2"
     systemd-analyze verify --man=no "$d/$2"
 }
+socket_check() {  # socket_check FILE: a .socket and its .service, verified together
+    local d base; d=$(mktemp -d); base=${1%.*}
+    cp "$base.socket" "$base.service" "$d/"
+    stub_execs "$d/$(basename "$base").service"
+    systemd-analyze verify --man=no "$d/$(basename "$base").socket" "$d/$(basename "$base").service"
+}
 
 while IFS= read -r -d '' f; do
     rel=${f#"$dir"/}; role=$(cut -d/ -f2 <<<"$rel"); name=$(basename "$f")
@@ -65,6 +71,8 @@ while IFS= read -r -d '' f; do
     podman/*.conf)                check "$f" "TOML (containers-*.conf)" python3 -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], "rb"))' "$f" ;;
     registry/config.yml.*)        check "$f" "YAML (registry config)" python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$f" ;;
     rsnapshot/ie-rsnapshot.timer.*) check "$f" "systemd-analyze verify" unit_check "$f" "ie-rsnapshot-${name##*.}.timer" ;;
+    ie_console/ie-console.socket|ie_console/ie-console.service)
+        check "$f" "systemd-analyze verify (socket and service)" socket_check "$f" ;;
     */*.service|*/*.timer)        check "$f" "systemd-analyze verify" unit_check "$f" "$name" ;;
     slurm_compute/ie-configless.conf)
         mkdir -p /etc/systemd/system/slurmd.service.d

@@ -31,6 +31,8 @@ GROUPS = {
     "podman_hosts": ["gs01", "gs02", "gs03"],
     "kvm_hosts": ["gs01", "gs02", "gs03"],
     "backup_sources": ["gs01"],
+    "login_hosts": ["gs01", "gs02", "gs03"],
+    "web_console": ["gs01"],
 }
 HARDWARE = {
     "sockets": 2,
@@ -81,6 +83,9 @@ def valid():
         "rsnapshot_levels": [{"name": "daily", "keep": 7}, {"name": "weekly", "keep": 4}],
         "rsnapshot_backups": [{"host": "gs01", "path": "/home/", "dest": "homes/"}],
     }
+    hosts["gs01"].update(
+        {"ie_console_tls_mode": "provided", "ie_console_tls_key": PEM, "ie_console_tls_cert": PEM}
+    )
     hosts["registry01"] = {
         "cluster_address": "10.0.0.41",
         "registry_tls_mode": "provided",
@@ -303,6 +308,16 @@ def grouping(group, members):
             setting("registry01", "registry_tls_key", NOT_PEM),
             "registry_tls_key (host registry01): registry_tls_mode is provided",
         ),
+        # the web console
+        (
+            setting("gs01", "ie_console_tls_cert", NOT_PEM),
+            "ie_console_tls_cert (host gs01): ie_console_tls_mode is provided but this is not "
+            "a PEM certificate. Put it in the vault (vault_console_tls_cert).",
+        ),
+        (
+            grouping("web_console", ["st01"]),
+            "group web_console: st01 is not in podman_hosts, kvm_hosts, slurm_compute, login_hosts",
+        ),
     ],
 )
 def test_each_mistake_is_named_with_its_variable_and_host(change, expected):
@@ -316,6 +331,14 @@ def test_a_selfsigned_registry_needs_no_tls_material():
         "cluster_address": "10.0.0.41",
         "registry_tls_mode": "selfsigned_ca",
     }
+    assert problems_of(view) == []
+
+
+def test_a_selfsigned_console_needs_no_tls_material():
+    view = valid()
+    for name in ("ie_console_tls_key", "ie_console_tls_cert"):
+        del view["hosts"]["gs01"][name]
+    view["hosts"]["gs01"]["ie_console_tls_mode"] = "selfsigned_ca"
     assert problems_of(view) == []
 
 

@@ -68,6 +68,8 @@ class FakeAgent:
             }
             other = dict(done, job_id=40, name="someone-elses", user="student9")
             return session.Result(0, json.dumps({"jobs": [done, other]}), "")
+        if argv[1] in ("logs", "domiflist") and argv[-1] == "theirs":
+            return session.Result(1, "", "no container or VM of yours named theirs\n")
         if argv[:2] == ["ie-virsh", "domiflist"]:
             nic = {
                 "type": "network",

@@ -19,6 +19,33 @@ def test_pages_need_a_login(console):
         assert done.status_code == 302 and done.headers["Location"].endswith("/login")
 
 
+def test_the_login_page_answers_head_as_get_and_tries_no_login(console):
+    application, _, starts = console
+    client = application.test_client()
+    assert client.head("/login").status_code == 200
+    assert starts == []
+
+
+def test_over_https_a_form_must_come_from_the_consoles_own_pages(console):
+    """Flask-WTF's Referer check over HTTPS: a browser sends the Referer only
+    to the same origin (the policy each page sets), and a form posted from
+    another site, or with no Referer, is refused before any login."""
+    application, _, starts = console
+    client = application.test_client()
+    site = "https://console.example"
+    page = client.get("/login", base_url=site)
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    t = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    form = {"user": "student1", "password": "right", "csrf_token": t}
+    for referer in (None, "https://evil.example/login"):
+        headers = {"Referer": referer} if referer else {}
+        done = client.post("/login", data=form, base_url=site, headers=headers)
+        assert done.status_code == 400
+    assert starts == []
+    done = client.post("/login", data=form, base_url=site, headers={"Referer": site + "/login"})
+    assert done.status_code == 302 and starts == ["student1"]
+
+
 def test_the_session_cookie_is_secure_httponly_samesite(console):
     application, _, _ = console
     _, done = logged_in(application)

@@ -252,3 +252,13 @@ def test_a_containers_logs_are_its_last_lines_as_text(console):
         "web-student1",
     ]
     assert client.get("/containers/--follow/logs").status_code == 404
+
+
+def test_another_students_container_or_vm_page_is_not_found(console):
+    """The wrapper refuses another student's thing: the page says so, as 404."""
+    application, _agents, _ = console
+    client, _ = logged_in(application)
+    for path in ("/containers/theirs/logs", "/vms/theirs/interfaces"):
+        page = client.get(path)
+        assert page.status_code == 404
+        assert "no container or VM of yours named theirs" in page.get_data(as_text=True)

@@ -169,8 +169,18 @@ class WrapperInstaller(object):
         self.ensure_link()
         if p["config"] is not None:
             self.ensure_file(p["config_path"], render_config(p["config"]), int(p["config_mode"], 8))
-        if p["sudoers"] is not None:
+        if p["sudoers"]:
             self.ensure_sudoers()
+        elif p["sudoers"] == "":
+            self.ensure_no_sudoers()
+
+    def ensure_no_sudoers(self):
+        """A program that students run without sudo keeps no rule."""
+        path = self.p["sudoers_path"]
+        if os.path.lexists(path):
+            self._change("remove %s" % path, read_text(path), None)
+            if not self.module.check_mode:
+                os.unlink(path)
 
     def ensure_venv(self):
         prefix = self.p["prefix"]

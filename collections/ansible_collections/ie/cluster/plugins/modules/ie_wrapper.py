@@ -80,7 +80,10 @@ options:
     type: str
     default: "0644"
   sudoers:
-    description: The sudoers rule(s) letting users run the command, checked with C(visudo -cf).
+    description:
+      - The sudoers rule(s) letting users run the command, checked with C(visudo -cf).
+      - An empty string means none, and removes a rule left at O(sudoers_path)
+        (a program students run without sudo, such as the web console's agent).
     type: str
   sudoers_path:
     description: Defaults to C(/etc/sudoers.d/NAME) with C(-) and C(.) made C(_).

@@ -299,18 +299,45 @@ def check_backups(hosts: Mapping, groups: Mapping) -> list[str]:
     return problems
 
 
-def check_registry(hosts: Mapping, groups: Mapping) -> list[str]:
+def _check_tls(hosts: Mapping, groups: Mapping, group: str, prefix: str, names) -> list[str]:
+    """With PREFIX_tls_mode provided (the default), each of NAMES of the
+    group's hosts must be PEM text from the vault."""
     problems = []
-    for host in members(groups, "registry"):
+    for host in members(groups, group):
         hv = hosts.get(host, {})
-        if hv.get("registry_tls_mode", "provided") != "provided":
+        if hv.get(f"{prefix}_tls_mode", "provided") != "provided":
             continue
-        for name in ("registry_tls_cert", "registry_tls_key", "registry_tls_ca"):
+        for name in names:
             if hv.get(name) != PEM:
                 problems.append(
-                    f"{name} (host {host}): registry_tls_mode is provided but this is not a PEM "
+                    f"{name} (host {host}): {prefix}_tls_mode is provided but this is not a PEM "
                     f"{'private key' if name.endswith('key') else 'certificate'}. Put it in the "
-                    "vault "
-                    f"(vault_{name})."
+                    f"vault (vault_{name.removeprefix('ie_')})."
                 )
     return problems
+
+
+def check_registry(hosts: Mapping, groups: Mapping) -> list[str]:
+    names = ("registry_tls_cert", "registry_tls_key", "registry_tls_ca")
+    return _check_tls(hosts, groups, "registry", "registry", names)
+
+
+def check_console(hosts: Mapping, groups: Mapping) -> list[str]:
+    """The web console's certificate, and a host that has what its agent
+    runs for the students: ie-podman, ie-virsh and the Slurm commands."""
+    problems = _check_tls(
+        hosts, groups, "web_console", "ie_console", ("ie_console_tls_cert", "ie_console_tls_key")
+    )
+    for host in members(groups, "web_console"):
+        lacking = [g for g in CONSOLE_NEEDS if host not in members(groups, g)]
+        if lacking:
+            problems.append(
+                f"group web_console: {host} is not in {', '.join(lacking)}; the console's agent "
+                "runs the students' ie-podman, ie-virsh and Slurm commands on its own host. "
+                "Put the console on a general server (hosts.yml)."
+            )
+    return problems
+
+
+# What the web console's host must also be (its agent runs these locally).
+CONSOLE_NEEDS = ("podman_hosts", "kvm_hosts", "slurm_compute", "login_hosts")

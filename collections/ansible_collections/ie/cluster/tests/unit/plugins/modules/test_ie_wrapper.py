@@ -133,6 +133,29 @@ def test_a_rule_visudo_refuses_is_never_installed(tmp_path, monkeypatch, capsys)
     assert not os.path.exists(args["sudoers_path"])
 
 
+def test_an_empty_rule_installs_none_and_removes_an_old_one(tmp_path, monkeypatch, capsys):
+    """A program students run without sudo (the console's agent) keeps no
+    rule, and its own entry point."""
+    fake = FakeTools()
+    args = params(tmp_path)
+    run_module(ie_wrapper.main, monkeypatch, fake, capsys, **args)
+    assert os.path.exists(args["sudoers_path"])
+    (tmp_path / "src" / "ie_demo" / "agent.py").write_text("def main():\n    return 0\n")
+    args.update(sudoers="", entry_point="ie_demo.agent:main")
+    check = run_module(ie_wrapper.main, monkeypatch, fake, capsys, check_mode=True, **args)
+    assert "remove %s" % args["sudoers_path"] in check["changes"]
+    assert os.path.exists(args["sudoers_path"])
+    fake.calls = []
+    result = run_module(ie_wrapper.main, monkeypatch, fake, capsys, **args)
+    assert result["changed"] is True
+    assert not os.path.lexists(args["sudoers_path"])
+    assert fake.calls == []  # visudo is not asked about no rule
+    with open(os.path.join(args["prefix"], "bin", "ie-demo")) as handle:
+        assert "from ie_demo.agent import main" in handle.read()
+    again = run_module(ie_wrapper.main, monkeypatch, fake, capsys, **args)
+    assert again["changed"] is False, again["changes"]
+
+
 def test_config_change_shows_a_diff(tmp_path, monkeypatch, capsys):
     fake = FakeTools()
     args = params(tmp_path)

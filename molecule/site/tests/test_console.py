@@ -1,0 +1,386 @@
+"""The students' web console (issue 28), deployed by site.yml on gs01 and
+used from outside as two directory students' browsers would (at the HTTP
+level: console_client.py), with the lab CA verified.
+
+Their passwords are set in the lab's directory for this test and removed
+after it (the lab's students have none), and a directory account in no
+allowed group is made for it. Each student's journey goes through the
+console, and each check of the result reads the host as root. The attacks
+are the second student's, on the first one's things, by URL, by form and
+by a forged or replayed session; host_state() shows that nothing changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import io
+import json
+import re
+import secrets
+import shlex
+import socket
+import ssl
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+import testinfra
+from console_browser import Chrome
+from console_client import URL, Browser
+from selenium.webdriver.common.by import By
+from students import GS01, OWNER, THIRD, as_user, host_state, iep, iev, ok
+
+LDAP01 = testinfra.get_host("podman://ldap01")
+BASE = "dc=ie,dc=lab"
+ROOT = Path(__file__).resolve().parents[3]
+VISITOR = "visitor1"  # in the directory, in neither the students' nor the admins' group
+MARK = "console-says-hello"
+CONTAINERFILE = f"""\
+FROM scratch
+COPY busybox /bin/busybox
+CMD ["/bin/busybox", "sh", "-c", "echo {MARK}; trap 'exit 0' TERM; /bin/busybox sleep 600 & wait"]
+"""
+XSS = "<script>alert(1)</script>"
+
+
+def ldap(command: str, ldif: str = ""):
+    admin = _admin_password()
+    feed = f"printf %s {shlex.quote(ldif)} | " if ldif else ""
+    return LDAP01.run(f"{feed}{command} -H ldapi:/// -x -D cn=admin,{BASE} -w {shlex.quote(admin)}")
+
+
+def _admin_password() -> str:
+    text = subprocess.run(
+        [
+            str(ROOT / ".venv/bin/ansible-vault"),
+            "view",
+            "--vault-password-file",
+            str(ROOT / "inventories/lab-vault-password.LAB-ONLY-NOT-SECRET"),
+            str(ROOT / "inventories/lab/group_vars/all/vault.yml"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return re.search(r"^vault_ldap_admin_password: *\"?([^\"\n]+)", text, re.M).group(1)
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory):
+    """{user: password} for the two students and the visitor; the CA file."""
+    passwords = {u: "pw-" + secrets.token_urlsafe(12) for u in (OWNER, THIRD, VISITOR)}
+    visitor = (
+        f"dn: uid={VISITOR},ou=people,{BASE}\nobjectClass: inetOrgPerson\n"
+        f"objectClass: posixAccount\ncn: Visitor\nsn: {VISITOR}\nuidNumber: 3301\n"
+        f"gidNumber: 3001\nhomeDirectory: /home/{VISITOR}\nloginShell: /bin/bash\n"
+    )
+    ldap(f"ldapdelete uid={VISITOR},ou=people,{BASE}")  # left by a run that stopped
+    ok(ldap("ldapadd", visitor))
+    for user, password in passwords.items():
+        ok(ldap(f"ldappasswd -s {shlex.quote(password)} uid={user},ou=people,{BASE}"))
+    # A fresh server: no failed logins counted by an earlier run of these tests.
+    GS01.check_output("systemctl restart ie-console.service")
+    ca = tmp_path_factory.mktemp("console") / "ca.crt"
+    ca.write_text(GS01.file("/etc/ie/console-tls/ca.crt").content_string)
+    yield passwords, str(ca)
+    for user in (OWNER, THIRD):
+        drop = f"dn: uid={user},ou=people,{BASE}\nchangetype: modify\ndelete: userPassword\n"
+        ldap("ldapmodify", drop)
+    ldap(f"ldapdelete uid={VISITOR},ou=people,{BASE}")
+
+
+def browser(accounts, user=None, lang="en") -> Browser:
+    passwords, ca = accounts
+    b = Browser(ca, lang)
+    if user:
+        page = b.login(user, passwords[user])
+        assert page.status == 200 and page.url.endswith("/containers"), page.text
+    return b
+
+
+@pytest.fixture(scope="module")
+def alice(accounts):
+    return browser(accounts, OWNER)
+
+
+@pytest.fixture(scope="module")
+def bob(accounts):
+    return browser(accounts, THIRD)
+
+
+def context_archive() -> bytes:
+    """A build context as a student uploads it: Containerfile and busybox."""
+    out = io.BytesIO()
+    binary = base64.b64decode(GS01.check_output("base64 -w0 /bin/busybox"))
+    assert len(binary) == GS01.file("/bin/busybox").size
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for name, content, mode in (
+            ("Containerfile", CONTAINERFILE.encode(), 0o644),
+            ("busybox", binary, 0o755),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(content), mode
+            tar.addfile(info, io.BytesIO(content))
+    return out.getvalue()
+
+
+def containers(user):
+    return {c["name"]: c for c in json.loads(ok(iep(user, "ps --all --format json")))}
+
+
+def vms(user):
+    return {d["name"]: d for d in json.loads(ok(iev(user, "list --all --format json")))}
+
+
+# -- the service ----------------------------------------------------------------------------
+
+
+def test_the_console_runs_sandboxed_as_its_own_account_behind_tls(accounts):
+    page = browser(accounts).get("/login")
+    assert page.status == 200 and 'name="password"' in page.text
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-store"
+    # The server runs as ie-console, never root, with no sudo rule.
+    owners = GS01.check_output(
+        "systemctl show -p MainPID --value ie-console.service | xargs ps -o user= -p"
+    )
+    assert owners.strip() == "ie-console"
+    assert not GS01.file("/etc/sudoers.d/ie_console_agent").exists
+    props = GS01.check_output(
+        "systemctl show -p ProtectSystem -p UMask -p User ie-console.service"
+    ).split()
+    assert {"ProtectSystem=full", "UMask=0077", "User=ie-console"} <= set(props)
+    assert GS01.file("/etc/ie/console-tls/console.key").mode == 0o640
+    assert GS01.file("/etc/ie/console-tls/session.key").mode == 0o640
+    # No plain HTTP on the port, and no certificate but the console's own CA's.
+    host = URL.split("//")[1]
+    with socket.create_connection((host, 443), timeout=10) as plain:
+        plain.sendall(b"GET /login HTTP/1.0\r\n\r\n")
+        try:
+            answer = plain.recv(4096)
+        except OSError:
+            answer = b""
+        assert b"Content-Security-Policy" not in answer
+    with pytest.raises(ssl.SSLCertVerificationError):
+        ssl.create_default_context().wrap_socket(
+            socket.create_connection((host, 443), timeout=10), server_hostname=host
+        )
+
+
+def test_a_wrong_password_a_visitor_and_a_login_without_csrf_token_are_refused(accounts):
+    passwords, _ = accounts
+    b = browser(accounts)
+    wrong = b.login(OWNER, passwords[OWNER] + "x")
+    assert wrong.status == 401 and "Wrong login name or password." in wrong.messages()
+    visitor = b.login(VISITOR, passwords[VISITOR])  # the right password, not a student
+    assert visitor.status == 401 and "Wrong login name or password." in visitor.messages()
+    assert b.get("/containers").url.endswith("/login")
+    b.get("/login")
+    forged = b.post("/login", {"user": OWNER, "password": passwords[OWNER]}, token=False)
+    assert forged.status == 400
+    assert b.get("/containers").url.endswith("/login")
+
+
+# -- the journey, in a real browser ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromes(accounts, tmp_path_factory):
+    """Chromium as each of the two students, logged in through the page."""
+    passwords, _ = accounts
+    cert = GS01.file("/etc/ie/console-tls/console.crt").content_string
+    made = {}
+    for user in (OWNER, THIRD):
+        made[user] = Chrome(cert, tmp_path_factory.mktemp(f"downloads-{user}"))
+    made[OWNER].open("/login")
+    made[OWNER].shot("01-login")
+    for user, chrome in made.items():
+        chrome.login(user, passwords[user])
+        assert chrome.driver.current_url.endswith("/containers"), chrome.driver.page_source
+    yield made
+    for chrome in made.values():
+        chrome.quit()
+
+
+def test_a_student_builds_an_uploaded_context_in_the_browser(chromes, tmp_path):
+    me = chromes[OWNER]
+    context = tmp_path / "context.tar.gz"
+    context.write_bytes(context_archive())
+    me.open("/images")
+    me.fill("/images/build", tag="cweb:1", context=str(context))
+    page = me.press("/images/build")
+    assert "<td>cweb:1</td>" in me.open("/images"), me.messages()
+    assert page
+    me.shot("03-images")
+
+
+def test_it_runs_the_container_and_reads_its_logs(chromes):
+    me = chromes[OWNER]
+    me.open("/containers")
+    me.fill("/containers/run", image="cweb:1", name="cweb1")
+    me.press("/containers/run")
+    assert containers(OWNER)["cweb1"]["state"] == "running", me.messages()
+    me.open("/containers")
+    me.shot("02-containers")
+    for _ in range(30):
+        if MARK in me.open("/containers/cweb1/logs"):
+            break
+        time.sleep(1)
+    assert MARK in me.driver.find_element(By.CSS_SELECTOR, "pre.logs").text
+    me.shot("04-logs")
+
+
+def test_it_downloads_the_image_as_a_sif_the_same_as_on_the_host(chromes):
+    me = chromes[OWNER]
+    me.open("/images")
+    me.click("/images/cweb:1/sif")
+    body = me.downloaded("cweb-1.sif")
+    made = as_user(OWNER, "sha256sum cweb-1.sif").stdout.split()[0]
+    assert hashlib.sha256(body).hexdigest() == made
+
+
+def test_it_shares_the_image_and_the_other_student_sees_it(chromes):
+    me, other = chromes[OWNER], chromes[THIRD]
+    me.open("/images")
+    me.press("/images/cweb:1/push")
+    me.fill("/images/share", image="cweb:1", user=THIRD)
+    me.press("/images/share")
+    assert f"{OWNER}/shares/{THIRD}/cweb" in GS01.check_output(
+        f"su - {THIRD} -c 'sudo -n ie-podman registry search'"
+    ), me.messages()
+    page = other.open("/registry")
+    assert re.search(rf"{OWNER}/\S*cweb", page), page
+    other.shot("05-registry-shared")
+
+
+def test_it_defines_and_starts_a_vm_and_shows_its_interfaces(chromes):
+    me = chromes[OWNER]
+    me.open("/vms")
+    me.fill("/vms/define", template="rt", name="cvm", memory="64", disk="1")
+    me.press("/vms/define")
+    assert "cvm" in vms(OWNER), me.messages()
+    me.press("/vms/cvm/start")
+    assert vms(OWNER)["cvm"]["state"] == "running", me.messages()
+    me.open("/vms")
+    me.shot("06-vms")
+    assert "<table>" in me.open("/vms/cvm/interfaces")
+
+
+def test_it_submits_and_cancels_a_job(chromes):
+    me = chromes[OWNER]
+    me.open("/jobs")
+    me.fill("/jobs/submit", script="#!/bin/sh\nsleep 600\n")
+    me.press("/jobs/submit")
+    job = re.search(r"(\d+)", " ".join(me.messages())).group(1)
+    assert f"<td>{job}</td>" in me.open("/jobs")
+    me.shot("07-jobs")
+    me.press(f"/jobs/{job}/cancel")
+    for _ in range(30):
+        state = GS01.check_output(f"sacct -n -X -j {job} -o State%20").strip()
+        if state.startswith("CANCELLED"):
+            break
+        time.sleep(1)
+    assert state.startswith("CANCELLED")
+    me.open("/history")
+    me.shot("08-history")
+
+
+# -- the attacks -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def alices_job(alice):
+    """A pending job of alice's, named with a script tag."""
+    submit = f"sbatch --parsable --begin=now+1hour -J {shlex.quote(XSS)} --wrap true"
+    out = ok(as_user(OWNER, submit))
+    yield out.strip()
+    GS01.run(f"scancel {out.strip()}")
+
+
+def test_names_holding_html_are_shown_as_text(alice, alices_job):
+    page = alice.get("/jobs").text
+    assert alices_job in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and XSS not in page
+
+
+def test_the_other_student_cannot_see_or_touch_them_by_url_or_form(alice, bob, alices_job):
+    before = host_state()
+    assert "cweb1" not in bob.get("/containers").text
+    logs = bob.get("/containers/cweb1/logs")
+    assert logs.status == 404 and MARK not in logs.text
+    assert bob.get("/vms/cvm/interfaces").status == 404
+    bob.get("/containers")
+    for path in (
+        "/containers/cweb1/stop",
+        "/containers/cweb1/rm",
+        "/vms/cvm/destroy",
+        "/vms/cvm/undefine",
+        f"/jobs/{alices_job}/cancel",
+        "/images/cweb:1/rmi",
+    ):
+        page = bob.post(path)
+        assert page.status in (200, 404), (path, page.status)
+    sif = bob.post("/images/cweb:1/sif")
+    assert "octet-stream" not in sif.headers.get("Content-Type", "")
+    # a form naming alice's image as bob's own changes nothing either
+    bob.post("/containers/run", {"image": f"{OWNER}/cweb:1", "name": "stolen"})
+    assert host_state() == before
+    assert containers(OWNER)["cweb1"]["state"] == "running"
+    assert GS01.check_output(f"squeue -h -j {alices_job} -o %T").strip() == "PENDING"
+    assert not GS01.file(f"/home/{THIRD}/cweb-1.sif").exists
+
+
+def test_a_forged_or_replayed_session_and_a_missing_csrf_token_are_refused(accounts, alice):
+    before = host_state()
+    # no token: refused, nothing stopped
+    assert alice.post("/containers/cweb1/stop", token=False).status == 400
+    # a cookie changed by one character is not a session
+    stolen = alice.cookie()
+    forged = Browser(accounts[1])
+    value = ("X" if stolen.value[0] != "X" else "Y") + stolen.value[1:]  # its signed part
+    forged.jar.set_cookie(_cookie(stolen, value))
+    assert forged.get("/containers").url.endswith("/login")
+    # alice's own cookie, replayed after her logout, is not one either
+    second = browser(accounts, OWNER)
+    replay = Browser(accounts[1])
+    replay.jar.set_cookie(second.cookie())
+    assert replay.get("/containers").url.endswith("/containers")
+    second.get("/containers")
+    second.post("/logout")
+    assert replay.get("/containers").url.endswith("/login")
+    assert host_state() == before
+
+
+def _cookie(like, value):
+    made = copy.copy(like)
+    made.value = value
+    return made
+
+
+def test_the_students_things_are_removed_through_the_console(alice):
+    alice.get("/containers")
+    alice.post("/containers/cweb1/stop")
+    alice.get("/containers")
+    alice.post("/containers/cweb1/rm")
+    alice.get("/vms")
+    alice.post("/vms/cvm/destroy")
+    alice.get("/vms")
+    alice.post("/vms/cvm/undefine")
+    alice.get("/images")
+    alice.post("/images/cweb:1/rmi")
+    assert "cweb1" not in containers(OWNER)
+    assert "cvm" not in vms(OWNER)
+    ok(iep(OWNER, f"registry unshare cweb:1 {THIRD}"))
+    as_user(OWNER, "rm -f cweb-1.sif")
+
+
+def test_repeated_failed_logins_slow_down(accounts):
+    """Last: the address it tries from waits after three failures."""
+    b = browser(accounts)
+    statuses = [b.login("no-such-student", "x").status for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    time.sleep(5)  # the next module's logins from this address are not slowed
