@@ -59,6 +59,7 @@ bench: setup  ## every benchmark (benchmarks/); rebuilds the lab cold first: abo
 	@tools/lab/lab.sh journey >/dev/null  # the images and busybox the ie-podman benchmark builds from
 	$(VENV)/bin/python benchmarks/ie_podman.py --container ie-lab-gs01 --user student2
 	$(VENV)/bin/python benchmarks/cephfs_write.py --container ie-lab-gs04
+	$(VENV)/bin/python benchmarks/console_pages.py --container ie-lab-gs01 --directory ie-lab-ldap01 --user student2
 
 constraints:  ## re-resolve requirements/constraints.txt from requirements/dev.txt
 	rm -rf /tmp/ie-constraints && python3 -m venv /tmp/ie-constraints

@@ -13,10 +13,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import sys
 import time
 from pathlib import Path
 
-from console_client import URL
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from selenium import webdriver
@@ -26,6 +26,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
+from tools.lab.console_client import URL  # noqa: E402
+
 SHOTS = Path(os.environ.get("IE_ARTIFACTS", ROOT / "artifacts")) / "console"
 
 

@@ -22,21 +22,20 @@ import secrets
 import shlex
 import socket
 import ssl
-import subprocess
+import sys
 import tarfile
 import time
 from pathlib import Path
 
 import pytest
-import testinfra
 from console_browser import Chrome
-from console_client import URL, Browser
 from selenium.webdriver.common.by import By
 from students import GS01, OWNER, THIRD, as_user, host_state, iep, iev, ok
 
-LDAP01 = testinfra.get_host("podman://ldap01")
-BASE = "dc=ie,dc=lab"
-ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from tools.lab.console_client import URL, Browser
+from tools.lab.directory import Directory
+
 VISITOR = "visitor1"  # in the directory, in neither the students' nor the admins' group
 MARK = "console-says-hello"
 CONTAINERFILE = f"""\
@@ -47,50 +46,22 @@ CMD ["/bin/busybox", "sh", "-c", "echo {MARK}; trap 'exit 0' TERM; /bin/busybox 
 XSS = "<script>alert(1)</script>"
 
 
-def ldap(command: str, ldif: str = ""):
-    admin = _admin_password()
-    feed = f"printf %s {shlex.quote(ldif)} | " if ldif else ""
-    return LDAP01.run(f"{feed}{command} -H ldapi:/// -x -D cn=admin,{BASE} -w {shlex.quote(admin)}")
-
-
-def _admin_password() -> str:
-    text = subprocess.run(
-        [
-            str(ROOT / ".venv/bin/ansible-vault"),
-            "view",
-            "--vault-password-file",
-            str(ROOT / "inventories/lab-vault-password.LAB-ONLY-NOT-SECRET"),
-            str(ROOT / "inventories/lab/group_vars/all/vault.yml"),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return re.search(r"^vault_ldap_admin_password: *\"?([^\"\n]+)", text, re.M).group(1)
-
-
 @pytest.fixture(scope="module")
 def accounts(tmp_path_factory):
     """{user: password} for the two students and the visitor; the CA file."""
+    lab = Directory("ldap01")
     passwords = {u: "pw-" + secrets.token_urlsafe(12) for u in (OWNER, THIRD, VISITOR)}
-    visitor = (
-        f"dn: uid={VISITOR},ou=people,{BASE}\nobjectClass: inetOrgPerson\n"
-        f"objectClass: posixAccount\ncn: Visitor\nsn: {VISITOR}\nuidNumber: 3301\n"
-        f"gidNumber: 3001\nhomeDirectory: /home/{VISITOR}\nloginShell: /bin/bash\n"
-    )
-    ldap(f"ldapdelete uid={VISITOR},ou=people,{BASE}")  # left by a run that stopped
-    ok(ldap("ldapadd", visitor))
+    lab.add_account(VISITOR, 3301, 3001)  # staff only
     for user, password in passwords.items():
-        ok(ldap(f"ldappasswd -s {shlex.quote(password)} uid={user},ou=people,{BASE}"))
+        lab.set_password(user, password)
     # A fresh server: no failed logins counted by an earlier run of these tests.
     GS01.check_output("systemctl restart ie-console.service")
     ca = tmp_path_factory.mktemp("console") / "ca.crt"
     ca.write_text(GS01.file("/etc/ie/console-tls/ca.crt").content_string)
     yield passwords, str(ca)
     for user in (OWNER, THIRD):
-        drop = f"dn: uid={user},ou=people,{BASE}\nchangetype: modify\ndelete: userPassword\n"
-        ldap("ldapmodify", drop)
-    ldap(f"ldapdelete uid={VISITOR},ou=people,{BASE}")
+        lab.drop_password(user)
+    lab.delete_account(VISITOR)
 
 
 def browser(accounts, user=None, lang="en") -> Browser:

@@ -1,9 +1,11 @@
 """A student's browser at the HTTP level, for the web console's tests
-(test_console.py): cookies, the CSRF token of the page last read, forms and
-an upload, the lab CA verified. Python's standard library only.
+(molecule/site/tests/test_console.py) and benchmark
+(benchmarks/console_pages.py): cookies, the CSRF token of the page last
+read, forms and an upload, the console's CA verified. Python's standard
+library only.
 
-The console is reached from the machine that runs the tests, at gs01's
-address on the scenario's network, as a student's browser would reach it.
+The console is reached from the machine that runs the tests (by default
+molecule/site's gs01, IE_CONSOLE_URL), as a student's browser would.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class Browser:
     """One student's browser: its own cookies; follows redirects unless told."""
 
-    def __init__(self, ca_file: str, lang: str = "en"):
+    def __init__(self, ca_file: str, lang: str = "en", url: str = URL):
+        self.url = url
         self.jar = http.cookiejar.CookieJar()
         context = ssl.create_default_context(cafile=ca_file)
         https = urllib.request.HTTPSHandler(context=context)
@@ -52,15 +55,16 @@ class Browser:
         self.stay = urllib.request.build_opener(https, cookies, _NoRedirect)
         self.lang = lang
         self.token = ""
-        self.at = URL + "/login"  # the page a form is sent from (its Referer)
+        self.at = url + "/login"  # the page a form is sent from (its Referer)
 
     def request(self, path, data=None, *, headers=None, follow=True) -> Page:
         sent = {"Accept-Language": self.lang, **(headers or {})}
         if data is not None:  # a form, from the page last shown (same origin)
             sent.setdefault("Referer", self.at)
-        req = urllib.request.Request(URL + path, data=data, headers=sent)
+        req = urllib.request.Request(self.url + path, data=data, headers=sent)  # noqa: S310 - https
         try:
-            with (self.follow if follow else self.stay).open(req, timeout=300) as resp:
+            opener = self.follow if follow else self.stay
+            with opener.open(req, timeout=300) as resp:
                 page = Page(resp.status, resp.url, "", dict(resp.headers), resp.read())
         except urllib.error.HTTPError as err:
             page = Page(err.code, err.url, "", dict(err.headers), err.read())
