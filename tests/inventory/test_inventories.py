@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.production import production_run
+from tools.lab import directory
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -122,19 +123,7 @@ def test_production_addresses_are_placeholders_until_an_admin_sets_them(producti
 def test_lab_vault_decrypts_and_has_the_production_template_keys():
     vault = ROOT / "inventories/lab/group_vars/all/vault.yml"
     assert vault.read_text().startswith("$ANSIBLE_VAULT;1.1;AES256")
-    plain = subprocess.run(
-        [
-            str(BIN / "ansible-vault"),
-            "view",
-            "--vault-password-file",
-            str(LAB_VAULT_PASSWORD),
-            str(vault),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    lab_keys = set(yaml.safe_load(plain))
+    lab_keys = set(directory.lab_vault())
     example = ROOT / "inventories/production/group_vars/all/vault.yml.example"
     prod_keys = set(yaml.safe_load(example.read_text()))
     assert lab_keys == prod_keys

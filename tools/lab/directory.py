@@ -8,10 +8,11 @@ secret). Never for production: its directory is the department's.
 
 from __future__ import annotations
 
-import re
 import shlex
 import subprocess
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "dc=ie,dc=lab"  # ldap_server_domain: ie.lab
@@ -19,7 +20,8 @@ VAULT = ROOT / "inventories/lab/group_vars/all/vault.yml"
 VAULT_PASSWORD = ROOT / "inventories/lab-vault-password.LAB-ONLY-NOT-SECRET"
 
 
-def admin_password() -> str:
+def lab_vault() -> dict:
+    """The lab vault's values (inventories/lab/group_vars/all/vault.yml)."""
     text = subprocess.run(  # noqa: S603 - the repository's own ansible-vault
         [
             str(ROOT / ".venv/bin/ansible-vault"),
@@ -32,7 +34,11 @@ def admin_password() -> str:
         capture_output=True,
         text=True,
     ).stdout
-    return re.search(r"^vault_ldap_admin_password: *\"?([^\"\n]+)", text, re.M).group(1)
+    return yaml.safe_load(text)
+
+
+def admin_password() -> str:
+    return str(lab_vault()["vault_ldap_admin_password"])
 
 
 class Directory:
