@@ -35,10 +35,8 @@ directory container, where a password is set for the run and removed after
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.ie_podman import Host, student  # noqa: E402 (how ie_podman.py times a shell)
-from tools.lab.console_client import Browser  # noqa: E402
+from tools.lab.console_client import Browser, console_url  # noqa: E402
 from tools.lab.directory import Directory  # noqa: E402
 
 IEP, IEV = "sudo -n ie-podman", "sudo -n ie-virsh"
@@ -59,18 +57,6 @@ PAGES = {
     "vms": [f"{IEV} list --all --format json", f"{IEV} templates --format json"],
     "jobs": ["squeue --me --json", "stemplates --format json"],
 }
-
-
-def address(container: str) -> str:
-    """The container's address on its network (the lab's, or molecule/site's)."""
-    out = subprocess.run(  # noqa: S603 - podman inspect of a named container
-        ["podman", "inspect", container, "--format", "json"],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    networks = json.loads(out)[0]["NetworkSettings"]["Networks"]
-    return next(n["IPAddress"] for n in networks.values() if n.get("IPAddress"))
 
 
 def measure(host: Host, browser: Browser, user: str, repeat: int) -> dict:
@@ -107,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     host = Host(args.container)
-    url = args.url or f"https://{address(args.container)}"
+    url = args.url or console_url(args.container)
     lab = Directory(args.directory)
     password = "bench-" + secrets.token_urlsafe(12)
     with tempfile.NamedTemporaryFile("w", suffix=".crt") as ca:
@@ -115,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         ca.flush()
         lab.set_password(args.user, password)
         try:
-            browser = Browser(ca.name, url=url)
+            browser = Browser(ca.name, url)
             page = browser.login(args.user, password)
             if not page.url.endswith("/containers"):
                 raise SystemExit(f"login as {args.user} failed: {page.status} {page.messages()}")

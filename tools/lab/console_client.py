@@ -4,26 +4,38 @@
 read, forms and an upload, the console's CA verified. Python's standard
 library only.
 
-The console is reached from the machine that runs the tests (by default
-molecule/site's gs01, IE_CONSOLE_URL), as a student's browser would.
+The console is reached from the machine that runs the tests, at its host
+container's address (console_url), as a student's browser would.
 """
 
 from __future__ import annotations
 
 import html
 import http.cookiejar
-import os
+import json
 import re
 import secrets
 import ssl
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import NamedTuple
 
-URL = os.environ.get("IE_CONSOLE_URL", "https://10.213.9.11")
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 MESSAGE = re.compile(r'<pre class="message">(.*?)</pre>', re.S)
+
+
+def console_url(container: str) -> str:
+    """https://ADDRESS of the console's host container (the lab's or molecule/site's)."""
+    out = subprocess.run(  # noqa: S603 - podman inspect of a named container
+        ["podman", "inspect", container, "--format", "json"],  # noqa: S607 - podman on PATH
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    networks = json.loads(out)[0]["NetworkSettings"]["Networks"]
+    return "https://" + next(n["IPAddress"] for n in networks.values() if n.get("IPAddress"))
 
 
 class Page(NamedTuple):
@@ -45,7 +57,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class Browser:
     """One student's browser: its own cookies; follows redirects unless told."""
 
-    def __init__(self, ca_file: str, lang: str = "en", url: str = URL):
+    def __init__(self, ca_file: str, url: str, lang: str = "en"):
         self.url = url
         self.jar = http.cookiejar.CookieJar()
         context = ssl.create_default_context(cafile=ca_file)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -26,9 +25,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT))
-from tools.lab.console_client import URL  # noqa: E402
-
 SHOTS = Path(os.environ.get("IE_ARTIFACTS", ROOT / "artifacts")) / "console"
 
 
@@ -42,7 +38,8 @@ def spki_hash(certificate_pem: str) -> str:
 
 
 class Chrome:
-    def __init__(self, certificate_pem: str, downloads: Path, lang: str = "ja"):
+    def __init__(self, url: str, certificate_pem: str, downloads: Path, lang: str = "ja"):
+        self.url = url
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
         for arg in (
@@ -63,7 +60,7 @@ class Chrome:
         self.driver.set_page_load_timeout(300)
 
     def open(self, path: str) -> str:
-        self.driver.get(URL + path)
+        self.driver.get(self.url + path)
         return self.driver.page_source
 
     def login(self, user: str, password: str) -> None:

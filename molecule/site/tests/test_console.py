@@ -1,6 +1,8 @@
 """The students' web console (issue 28), deployed by site.yml on gs01 and
-used from outside as two directory students' browsers would (at the HTTP
-level: console_client.py), with the lab CA verified.
+used from outside as two directory students would: the journey in
+Chromium (console_browser.py, which saves the screenshots), the refusals
+and attacks with an HTTP client (tools/lab/console_client.py) that
+verifies the lab CA.
 
 Their passwords are set in the lab's directory for this test and removed
 after it (the lab's students have none), and a directory account in no
@@ -30,11 +32,15 @@ from pathlib import Path
 import pytest
 from console_browser import Chrome
 from selenium.webdriver.common.by import By
-from students import GS01, OWNER, THIRD, as_user, host_state, iep, iev, ok
+from students import FIRST, GS01, OWNER, THIRD, as_user, host_state, iep, iev, ok
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from tools.lab.console_client import URL, Browser
+from tools.lab.console_client import Browser, console_url
 from tools.lab.directory import Directory
+
+# molecule/site's gs01 and ldap01, or the lab's (IE_REDTEAM_HOSTS: ie-lab-gs01, ...)
+URL = console_url(FIRST)
+LDAP = FIRST.replace("gs01", "ldap01")
 
 VISITOR = "visitor1"  # in the directory, in neither the students' nor the admins' group
 MARK = "console-says-hello"
@@ -49,7 +55,7 @@ XSS = "<script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def accounts(tmp_path_factory):
     """{user: password} for the two students and the visitor; the CA file."""
-    lab = Directory("ldap01")
+    lab = Directory(LDAP)
     passwords = {u: "pw-" + secrets.token_urlsafe(12) for u in (OWNER, THIRD, VISITOR)}
     lab.add_account(VISITOR, 3301, 3001)  # staff only
     for user, password in passwords.items():
@@ -66,7 +72,7 @@ def accounts(tmp_path_factory):
 
 def browser(accounts, user=None, lang="en") -> Browser:
     passwords, ca = accounts
-    b = Browser(ca, lang)
+    b = Browser(ca, URL, lang)
     if user:
         page = b.login(user, passwords[user])
         assert page.status == 200 and page.url.endswith("/containers"), page.text
@@ -166,7 +172,7 @@ def chromes(accounts, tmp_path_factory):
     cert = GS01.file("/etc/ie/console-tls/console.crt").content_string
     made = {}
     for user in (OWNER, THIRD):
-        made[user] = Chrome(cert, tmp_path_factory.mktemp(f"downloads-{user}"))
+        made[user] = Chrome(URL, cert, tmp_path_factory.mktemp(f"downloads-{user}"))
     made[OWNER].open("/login")
     made[OWNER].shot("01-login")
     for user, chrome in made.items():
@@ -311,13 +317,13 @@ def test_a_forged_or_replayed_session_and_a_missing_csrf_token_are_refused(accou
     assert alice.post("/containers/cweb1/stop", token=False).status == 400
     # a cookie changed by one character is not a session
     stolen = alice.cookie()
-    forged = Browser(accounts[1])
+    forged = Browser(accounts[1], URL)
     value = ("X" if stolen.value[0] != "X" else "Y") + stolen.value[1:]  # its signed part
     forged.jar.set_cookie(_cookie(stolen, value))
     assert forged.get("/containers").url.endswith("/login")
     # alice's own cookie, replayed after her logout, is not one either
     second = browser(accounts, OWNER)
-    replay = Browser(accounts[1])
+    replay = Browser(accounts[1], URL)
     replay.jar.set_cookie(second.cookie())
     assert replay.get("/containers").url.endswith("/containers")
     second.get("/containers")
