@@ -17,6 +17,8 @@ IMAGE = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,
 COUNT = re.compile(r"[1-9][0-9]{0,3}")
 LOGIN = re.compile(r"[a-z_][a-z0-9_-]{0,31}")  # as the directory and the wrappers take them
 MEMORY = re.compile(r"[1-9][0-9]{0,6}[MG]?")
+# OWNER/IMAGE[:TAG]: an image another student shared (ie-podman pull)
+SHARED = re.compile(rf"(?:{LOGIN.pattern})/(?:{IMAGE.pattern})")
 MAX_SCRIPT = 64 * 1024
 
 
@@ -105,10 +107,21 @@ def share_image(form: Mapping[str, str]) -> tuple[list[str], None]:
     return ["ie-podman", "registry", "share", "--", image, user], None
 
 
+def pull_shared(form: Mapping[str, str]) -> tuple[list[str], None]:
+    """``ie-podman pull OWNER/IMAGE[:TAG]``: the student's own copy of an
+    image OWNER shared with them, which they can then run."""
+    what = N_("an image shared with you, like student1/web:1.0")
+    image = _field(form, "image", SHARED, what)
+    if not image:
+        raise Invalid("image", what)
+    return ["ie-podman", "pull", "--", image], None
+
+
 # The forms by the page they are on and their verb (POST /KIND/VERB).
 FORMS = {
     ("containers", "run"): run_container,
     ("vms", "define"): define_vm,
     ("images", "share"): share_image,
+    ("registry", "pull"): pull_shared,
     ("jobs", "submit"): submit_job,
 }

@@ -125,6 +125,7 @@ KINDS = {
         (("image", N_("Yours, and shared with you")),),
         (),
         IMAGE,
+        "form_pull.html",
     ),
     "vms": Kind(
         N_("Virtual machines"),

@@ -109,6 +109,14 @@ def containers(user):
     return {c["name"]: c for c in json.loads(ok(iep(user, "ps --all --format json")))}
 
 
+def images(user):
+    return [
+        i["image"]
+        for i in json.loads(ok(iep(user, "images --format json")))
+        if i["image"].startswith("cweb")
+    ]
+
+
 def vms(user):
     return {d["name"]: d for d in json.loads(ok(iev(user, "list --all --format json")))}
 
@@ -232,6 +240,21 @@ def test_it_shares_the_image_and_the_other_student_sees_it(chromes):
     page = other.open("/registry")
     assert re.search(rf"{OWNER}/\S*cweb", page), page
     other.shot("05-registry-shared")
+    # The other student pulls their own copy and runs it ...
+    other.fill("/registry/pull", image=f"{OWNER}/cweb:1")
+    other.press("/registry/pull")
+    assert "<td>cweb:1</td>" in other.open("/images"), other.messages()
+    other.open("/containers")
+    other.fill("/containers/run", image="cweb:1", name="shared1")
+    other.press("/containers/run")
+    assert containers(THIRD)["shared1"]["state"] == "running", other.messages()
+    # ... which is theirs to remove; the owner's image and share stay.
+    other.press("/containers/shared1/stop")
+    other.press("/containers/shared1/rm")
+    other.open("/images")
+    other.press("/images/cweb:1/rmi")
+    assert "shared1" not in containers(THIRD) and not images(THIRD)
+    assert "cweb:1" in images(OWNER)
 
 
 def test_it_defines_and_starts_a_vm_and_shows_its_interfaces(chromes):

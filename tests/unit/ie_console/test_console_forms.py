@@ -104,3 +104,24 @@ def test_every_form_is_on_a_page_with_its_verb():
     assert {kind for kind, _verb in forms.FORMS} <= set(KINDS)
     for verb in {verb for _kind, verb in forms.FORMS}:
         assert forms.NAME.fullmatch(verb)
+
+
+def test_pull_takes_an_owners_shared_image_and_nothing_else():
+    assert forms.pull_shared({"image": "student1/web:1.0"})[0] == [
+        "ie-podman",
+        "pull",
+        "--",
+        "student1/web:1.0",
+    ]
+    for bad in (
+        "",
+        "web:1.0",
+        "--all/web",
+        "student1/../web",
+        "a/b/c",
+        "student1/web:1.0 x",
+        "Student1/web",
+        "student1/<b>",
+    ):
+        with pytest.raises(forms.Invalid):
+            forms.pull_shared({"image": bad})

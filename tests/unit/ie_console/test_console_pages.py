@@ -219,6 +219,18 @@ def test_the_registry_page_and_sharing_an_image(console):
     assert len(agents["student1"].asked) == before  # neither ran
 
 
+def test_the_registry_page_pulls_an_image_shared_with_the_student(console):
+    application, agents, _ = console
+    client, _ = logged_in(application)
+    assert 'action="/registry/pull"' in client.get("/registry").get_data(as_text=True)
+    t = token(client, "/registry")
+    client.post("/registry/pull", data={"csrf_token": t, "image": "student2/web:1.0"})
+    assert agents["student1"].asked[-1][0] == ["ie-podman", "pull", "--", "student2/web:1.0"]
+    before = len(agents["student1"].asked)
+    done = client.post("/registry/pull", data={"csrf_token": t, "image": "web:1.0"})
+    assert done.status_code == 302 and len(agents["student1"].asked) == before
+
+
 @pytest.mark.parametrize("path", ["/containers/exec", "/vms/run", "/hosts/define", "/jobs/build"])
 def test_no_other_form_runs_anything(console, path):
     application, agents, _ = console
