@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.ie_podman import Host, student  # noqa: E402 (how ie_podman.py times a shell)
+from benchmarks.ie_podman import Host, ratio, student  # noqa: E402 (how ie_podman.py times)
 from tools.lab.console_client import Browser, console_url  # noqa: E402
 from tools.lab.directory import Directory  # noqa: E402
 
@@ -79,7 +79,7 @@ def report(times: dict, repeat: int, where: str) -> None:
     print(f"  {'page':<12} {'console s':>10} {'shell s':>8} {'added ms':>9} {'ratio':>6}")
     for page, (console, shell) in times.items():
         c, s = statistics.median(console), statistics.median(shell)
-        print(f"  {page:<12} {c:10.3f} {s:8.3f} {(c - s) * 1000:9.0f} {c / s:6.2f}")
+        print(f"  {page:<12} {c:10.3f} {s:8.3f} {(c - s) * 1000:9.0f} {ratio(c, s):6.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:

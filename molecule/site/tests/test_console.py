@@ -203,12 +203,17 @@ def test_a_student_builds_an_uploaded_context_in_the_browser(chromes, tmp_path):
     me.shot("03-images")
 
 
+def run_from_the_form(chrome, user, name):
+    """``user`` runs cweb:1 as ``name`` from the containers page; it runs."""
+    chrome.open("/containers")
+    chrome.fill("/containers/run", image="cweb:1", name=name)
+    chrome.press("/containers/run")
+    assert containers(user)[name]["state"] == "running", chrome.messages()
+
+
 def test_it_runs_the_container_and_reads_its_logs(chromes):
     me = chromes[OWNER]
-    me.open("/containers")
-    me.fill("/containers/run", image="cweb:1", name="cweb1")
-    me.press("/containers/run")
-    assert containers(OWNER)["cweb1"]["state"] == "running", me.messages()
+    run_from_the_form(me, OWNER, "cweb1")
     me.open("/containers")
     me.shot("02-containers")
     for _ in range(30):
@@ -244,10 +249,7 @@ def test_it_shares_the_image_and_the_other_student_sees_it(chromes):
     other.fill("/registry/pull", image=f"{OWNER}/cweb:1")
     other.press("/registry/pull")
     assert "<td>cweb:1</td>" in other.open("/images"), other.messages()
-    other.open("/containers")
-    other.fill("/containers/run", image="cweb:1", name="shared1")
-    other.press("/containers/run")
-    assert containers(THIRD)["shared1"]["state"] == "running", other.messages()
+    run_from_the_form(other, THIRD, "shared1")
     # ... which is theirs to remove; the owner's image and share stay.
     other.press("/containers/shared1/stop")
     other.press("/containers/shared1/rm")

@@ -171,12 +171,10 @@ class WrapperInstaller(object):
             self.ensure_file(p["config_path"], render_config(p["config"]), int(p["config_mode"], 8))
         if p["sudoers"]:
             self.ensure_sudoers()
-        elif p["sudoers"] == "":
-            self.ensure_no_sudoers()
+        elif p["sudoers"] == "":  # a program students run without sudo keeps no rule
+            self.remove_file(p["sudoers_path"])
 
-    def ensure_no_sudoers(self):
-        """A program that students run without sudo keeps no rule."""
-        path = self.p["sudoers_path"]
+    def remove_file(self, path):
         if os.path.lexists(path):
             self._change("remove %s" % path, read_text(path), None)
             if not self.module.check_mode:
@@ -314,10 +312,7 @@ class WrapperInstaller(object):
     def absent(self):
         p = self.p
         for path in (p["link"], p["sudoers_path"], p["config_path"]):
-            if os.path.lexists(path):
-                self._change("remove %s" % path, read_text(path), None)
-                if not self.module.check_mode:
-                    os.unlink(path)
+            self.remove_file(path)
         if os.path.exists(p["prefix"]):
             self._change("remove %s" % p["prefix"])
             if not self.module.check_mode:
