@@ -21,6 +21,9 @@ Requests (:mod:`ie_console.frames` messages):
 - ``{"open": PATH}``: a regular file under the home directory, opened
   without following any link; the answer ``{"size": N}`` comes with its
   descriptor (a SIF to download).
+- ``{"overview": true}``: the admins' overview (:mod:`ie_console.overview`),
+  opened without following a link and only if root owns it; its mode lets
+  only the admins' group read it. The answer is ``open``'s.
 - ``{"build": TAG, "lang": LANG}`` with a descriptor of a tar archive (an
   uploaded build context): unpacked into a new directory of the student's
   under the home with tarfile's ``data`` filter (no absolute path, nothing
@@ -48,6 +51,7 @@ import termios
 
 from ie_console import frames
 from ie_console.forms import IMAGE
+from ie_console.overview import PATH as OVERVIEW
 
 READY = "IE-CONSOLE-AGENT READY"
 # What the console may run for a student: the same commands as at a shell.
@@ -146,6 +150,19 @@ def open_in_home(home_fd: int, path: object) -> tuple[int, int]:
     return leaf, info.st_size
 
 
+def open_overview(path: str = OVERVIEW) -> tuple[int, int]:
+    """The overview's snapshot, if this account may read it: (descriptor, size)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise Refused(f"the overview: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != 0:
+        os.close(fd)
+        raise Refused("the overview is not a file of root's")
+    return fd, info.st_size
+
+
 def unpack(archive_fd: int, into: str) -> None:
     """A tar archive (its descriptor) into the empty directory ``into``."""
     with os.fdopen(os.dup(archive_fd), "rb") as raw:
@@ -198,7 +215,10 @@ def answer(request: dict, fds: list[int], home_fd: int, home: str, user: str):
         return {"size": size}, [fd]
     if "build" in request:
         return build(request, fds, home, user), []
-    raise Refused("a request is run, open or build")
+    if request.get("overview") is True:
+        fd, size = open_overview()
+        return {"size": size}, [fd]
+    raise Refused("a request is run, open, build or overview")
 
 
 def serve(sock: socket.socket, home: str, user: str) -> None:

@@ -41,18 +41,16 @@ def sacct_rows(stdout: str, user: str) -> list[dict]:
     return rows
 
 
-def squeue_rows(stdout: str, user: str) -> list[dict]:
-    """``squeue --me --json``'s jobs, as the page shows them: only the
-    student's, whatever filters this Slurm's JSON output honours."""
+def squeue_jobs(stdout: str) -> list[dict]:
+    """``squeue --json``'s jobs, as the pages show them, with their users."""
     rows = []
     for job in (json.loads(stdout or "{}") or {}).get("jobs", []):
-        if job.get("user_name") != user:
-            continue
         state = job.get("job_state", "")
         limit = job.get("time_limit", {})
         rows.append(
             {
                 "id": str(job.get("job_id", "")),
+                "user": job.get("user_name", ""),
                 "name": job.get("name", ""),
                 "state": ",".join(state) if isinstance(state, list) else str(state),
                 "partition": job.get("partition", ""),
@@ -61,6 +59,12 @@ def squeue_rows(stdout: str, user: str) -> list[dict]:
             }
         )
     return rows
+
+
+def squeue_rows(stdout: str, user: str) -> list[dict]:
+    """``squeue --me --json``'s jobs: only the student's, whatever filters
+    this Slurm's JSON output honours."""
+    return [job for job in squeue_jobs(stdout) if job["user"] == user]
 
 
 class Kind(NamedTuple):

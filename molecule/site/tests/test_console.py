@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import pytest
+import testinfra
 from console_browser import Chrome
 from selenium.webdriver.common.by import By
 from students import FIRST, GS01, OWNER, THIRD, as_user, host_state, iep, iev, ok
@@ -43,6 +44,8 @@ URL = console_url(FIRST)
 LDAP = FIRST.replace("gs01", "ldap01")
 
 VISITOR = "visitor1"  # in the directory, in neither the students' nor the admins' group
+ADMIN = "overseer1"  # in the directory, in the admins' group (by its number)
+SNAPSHOT = "/var/lib/ie-console-overview/overview.json"
 MARK = "console-says-hello"
 CONTAINERFILE = f"""\
 FROM scratch
@@ -56,8 +59,9 @@ XSS = "<script>alert(1)</script>"
 def accounts(tmp_path_factory):
     """{user: password} for the two students and the visitor; the CA file."""
     lab = Directory(LDAP)
-    passwords = {u: "pw-" + secrets.token_urlsafe(12) for u in (OWNER, THIRD, VISITOR)}
+    passwords = {u: "pw-" + secrets.token_urlsafe(12) for u in (OWNER, THIRD, VISITOR, ADMIN)}
     lab.add_account(VISITOR, 3301, 3001)  # staff only
+    lab.add_account(ADMIN, 3302, int(GS01.check_output("getent group ieadmin").split(":")[2]))
     for user, password in passwords.items():
         lab.set_password(user, password)
     # A fresh server: no failed logins counted by an earlier run of these tests.
@@ -68,6 +72,8 @@ def accounts(tmp_path_factory):
     for user in (OWNER, THIRD):
         lab.drop_password(user)
     lab.delete_account(VISITOR)
+    lab.delete_account(ADMIN)
+    GS01.run(f"rm -rf /home/{ADMIN}")  # made at its login
 
 
 def browser(accounts, user=None, lang="en") -> Browser:
@@ -361,6 +367,55 @@ def _cookie(like, value):
     made = copy.copy(like)
     made.value = value
     return made
+
+
+# -- the admins' overview ------------------------------------------------------------------
+
+
+def test_an_admin_sees_every_students_things_and_the_clusters_health(
+    accounts, alice, alices_job, tmp_path
+):
+    """Read-only, from root's snapshot; the students and the console cannot
+    read it, and its key on the backup server runs nothing but the status."""
+    bobs_job = ok(as_user(THIRD, "sbatch --parsable --begin=now+1hour -J bobs --wrap true")).strip()
+    try:
+        GS01.check_output("systemctl start ie-console-overview.service")  # now, not in a minute
+        snapshot = GS01.file(SNAPSHOT)
+        assert (snapshot.user, snapshot.group, snapshot.mode) == ("root", "ieadmin", 0o640)
+        page = browser(accounts, ADMIN).get("/overview")
+        assert page.status == 200, page.text
+        text = page.text
+        for seen in (OWNER, THIRD, "cweb1", "cvm", alices_job, bobs_job, "gs01"):
+            assert f"<td>{seen}</td>" in text, seen
+        assert re.search(r"<td>HEALTH_(OK|WARN)</td>", text), text
+        assert 'class="message"' not in text, text  # every part was read
+        backup = testinfra.get_host(f"podman://{FIRST.replace('gs01', 'backup01')}")
+        status = json.loads(backup.check_output("ie-backup-status --format json"))
+        assert status and all(f"<td>{row['source']}</td>" in text for row in status)
+        chrome = Chrome(URL, GS01.file("/etc/ie/console-tls/console.crt").content_string, tmp_path)
+        try:
+            chrome.login(ADMIN, accounts[0][ADMIN])
+            chrome.open("/overview")
+            chrome.shot("09-overview")
+        finally:
+            chrome.quit()
+    finally:
+        GS01.run(f"scancel {bobs_job}")
+    # Not for students, and not for the console's own account.
+    assert alice.get("/overview").status == 404
+    assert "Permission denied" in as_user(OWNER, f"cat {SNAPSHOT}").stderr
+    assert GS01.run(f"runuser -u ie-console -- cat {SNAPSHOT}").rc != 0
+    # The key on the backup server runs ie-backup-status whatever it is asked.
+    settings = json.loads(GS01.file("/etc/ie/ie-console-overview.json").content_string)
+    asked = GS01.run(
+        f"ssh -F none -i {settings['backup_key']} -o BatchMode=yes"
+        f" -o UserKnownHostsFile={settings['backup_known_hosts']}"
+        f" -o StrictHostKeyChecking=yes root@{settings['backup_server']}"
+        " 'touch /tmp/overview-was-here; id'"
+    )
+    assert asked.rc == 0, asked.stderr
+    assert [r["source"] for r in json.loads(asked.stdout)] == [r["source"] for r in status]
+    assert not backup.file("/tmp/overview-was-here").exists
 
 
 def test_the_students_things_are_removed_through_the_console(alice):

@@ -14,6 +14,7 @@ PO = Path(app.__file__).with_name("locale") / "ja" / "LC_MESSAGES" / "ie-console
 ACCOUNTS = {
     "student1": accounts.Account("student1", 2001, "student"),
     "student2": accounts.Account("student2", 2002, "student"),
+    "admin1": accounts.Account("admin1", 2100, "admin"),
 }
 EVIL = '<script>alert("x")</script>'
 
@@ -108,6 +109,15 @@ class FakeAgent:
             raise session.AgentError(f"{path}: No such file or directory")
         fd = os.open(made, os.O_RDONLY)
         return fd, made.stat().st_size
+
+    def overview(self):
+        """The snapshot (overview.json beside the homes), which only an
+        admin's account may read."""
+        self.opened.append("overview")
+        if ACCOUNTS[self.user].role != "admin":
+            raise session.AgentError("the overview: Permission denied")
+        made = self.home.parent / "overview.json"
+        return os.open(made, os.O_RDONLY), made.stat().st_size
 
     def build(self, tag, archive_fd, lang="C.UTF-8"):
         self.built.append((tag, os.read(archive_fd, 1 << 20), lang))
