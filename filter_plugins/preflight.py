@@ -89,6 +89,8 @@ SECRETS = {
 # A server is one kind of server.
 EXCLUSIVE = ("general_servers", "storage_servers", "backup_server", "registry", "ldap_servers")
 EXACTLY_ONE = ("slurm_controller", "slurmdbd", "backup_server")
+# Prometheus: the node exporters register with the first host of the group.
+AT_MOST_ONE = ("monitoring",)
 AT_LEAST_ONE = ("general_servers", "ceph_mon", "ceph_mgr", "ceph_mds", "ceph_osd", "slurm_compute")
 
 
@@ -164,6 +166,13 @@ def check_groups(groups: Mapping) -> list[str]:
             problems.append(
                 f"group {name}: has {len(hosts)} hosts ({', '.join(hosts) or 'none'}); "
                 "it takes exactly one. Put one host in it (hosts.yml)."
+            )
+    for name in AT_MOST_ONE:
+        hosts = members(groups, name)
+        if len(hosts) > 1:
+            problems.append(
+                f"group {name}: has {len(hosts)} hosts ({', '.join(hosts)}); it takes one at "
+                "most (every host registers with the first). Keep one (hosts.yml)."
             )
     for name in AT_LEAST_ONE:
         if not members(groups, name):

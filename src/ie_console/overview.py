@@ -46,15 +46,19 @@ STALE_AFTER = 300
 MAX_SIZE = 32 * 1024 * 1024  # what the console reads of a snapshot
 PARTS = ("containers", "vms", "jobs", "nodes", "ceph", "backups")
 
-Run = Callable[[list[str]], str]
+Run = Callable[..., str]
+# ie-backup-status exits 1 when a source is stale or never copied: a report
+# all the same (2: it could not read its configuration or log).
+BACKUP_STATUS_REPORTS = (0, 1)
 
 
-def run(argv: list[str]) -> str:
-    """A command's output; its own error message when it fails."""
+def run(argv: list[str], reports: tuple[int, ...] = (0,)) -> str:
+    """A command's output; its own error message when it exits with a
+    status other than ``reports``."""
     done = subprocess.run(  # noqa: S603 - fixed argv from this module
         argv, capture_output=True, text=True, env=ENV, timeout=TIMEOUT, check=False
     )
-    if done.returncode != 0:
+    if done.returncode not in reports:
         raise RuntimeError((done.stderr or done.stdout).strip() or f"{argv[0]}: {done.returncode}")
     return done.stdout
 
@@ -182,7 +186,7 @@ def collect(settings: dict, cmd: Run = run, domains=read_domains, now=time.time)
         "jobs": lambda: squeue_jobs(cmd(["squeue", "--all", "--json"])),
         "nodes": lambda: nodes(cmd(["scontrol", "show", "nodes", "--json"])),
         "ceph": (lambda: ceph(cmd(ceph_argv))) if ceph_id else missing("Ceph key"),
-        "backups": (lambda: backups(cmd(ssh)))
+        "backups": (lambda: backups(cmd(ssh, reports=BACKUP_STATUS_REPORTS)))
         if settings.get("backup_server")
         else missing("backup server"),
     }

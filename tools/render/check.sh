@@ -14,6 +14,11 @@ ANSIBLE_CACHE_PLUGIN_CONNECTION=$(mktemp -d) \
     python3 tools/render/render.py "$out" -i inventories/production -e @tools/render/example-vault.yml >"$out.log" \
     || { tail -40 "$out.log"; exit 1; }
 echo "rendered $(find "$out" -type f | wc -l) files for $(find "$out" -mindepth 1 -maxdepth 1 | wc -l) hosts (log: $out.log)"
+# The alerting rules are files, not templates: promtool checks them and
+# runs their tests (tests/prometheus) in the same container.
 podman run --rm -v "$out:/render:ro" -v "$root/tests/render/broken:/broken:ro" \
-    -v "$root/tools/render/validate.sh:/validate.sh:ro" localhost/ie-debian:trixie \
-    bash -c 'bash /validate.sh /render && echo "--- each validator refuses a broken file:" && bash /validate.sh --expect-failures /broken'
+    -v "$root/tools/render/validate.sh:/validate.sh:ro" \
+    -v "$root/roles/prometheus/files/rules:/rules:ro" -v "$root/tests/prometheus:/rule-tests:ro" \
+    localhost/ie-debian:trixie \
+    bash -c 'bash /validate.sh /render && echo "--- each validator refuses a broken file:" && bash /validate.sh --expect-failures /broken \
+        && echo "--- the alerting rules:" && promtool check rules /rules/*.yml && promtool test rules /rule-tests/*.test.yml'

@@ -390,7 +390,8 @@ def test_an_admin_sees_every_students_things_and_the_clusters_health(
         assert re.search(r"<td>HEALTH_(OK|WARN)</td>", text), text
         assert 'class="message"' not in text, text  # every part was read
         backup = testinfra.get_host(f"podman://{FIRST.replace('gs01', 'backup01')}")
-        status = json.loads(backup.check_output("ie-backup-status --format json"))
+        # (exit status 1: a source is stale or never copied; a report all the same)
+        status = json.loads(backup.run("ie-backup-status --format json").stdout)
         assert status and all(f"<td>{row['source']}</td>" in text for row in status)
         chrome = Chrome(URL, GS01.file("/etc/ie/console-tls/console.crt").content_string, tmp_path)
         try:
@@ -413,7 +414,7 @@ def test_an_admin_sees_every_students_things_and_the_clusters_health(
         f" -o StrictHostKeyChecking=yes root@{settings['backup_server']}"
         " 'touch /tmp/overview-was-here; id'"
     )
-    assert asked.rc == 0, asked.stderr
+    assert asked.rc in (0, 1), asked.stderr
     assert [r["source"] for r in json.loads(asked.stdout)] == [r["source"] for r in status]
     assert not backup.file("/tmp/overview-was-here").exists
 

@@ -33,6 +33,7 @@ GROUPS = {
     "backup_sources": ["gs01"],
     "login_hosts": ["gs01", "gs02", "gs03"],
     "web_console": ["gs01"],
+    "monitoring": ["registry01"],
 }
 HARDWARE = {
     "sockets": 2,
@@ -313,6 +314,10 @@ def grouping(group, members):
             setting("gs01", "ie_console_tls_cert", NOT_PEM),
             "ie_console_tls_cert (host gs01): ie_console_tls_mode is provided but this is not "
             "a PEM certificate. Put it in the vault (vault_console_tls_cert).",
+        ),
+        (
+            grouping("monitoring", ["registry01", "gs01"]),
+            "group monitoring: has 2 hosts (registry01, gs01); it takes one at most",
         ),
         (
             grouping("web_console", ["st01"]),

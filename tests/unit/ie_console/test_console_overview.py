@@ -75,8 +75,9 @@ SETTINGS = {
 def fake_commands(fail=()):
     asked = []
 
-    def cmd(argv):
+    def cmd(argv, reports=(0,)):
         asked.append(argv)
+        assert reports == ((0, 1) if argv[0] == "ssh" else (0,))
         name = argv[0]
         if name in fail:
             raise RuntimeError(f"{name}: it broke")
@@ -154,6 +155,17 @@ def test_a_part_that_fails_says_why_and_the_others_are_still_read():
     assert snap["backups"] == {"error": "ssh: it broke"}
     assert snap["vms"] == {"error": "cannot connect to libvirt"}
     assert len(snap["containers"]["rows"]) == 2 and len(snap["jobs"]["rows"]) == 2
+
+
+def test_a_command_fails_by_its_exit_status_and_a_stale_backup_is_still_a_report(tmp_path):
+    script = tmp_path / "status"
+    script.write_text("#!/bin/sh\necho '[]'; echo stale >&2; exit $1\n")
+    script.chmod(0o755)
+    assert overview.run([str(script), "1"], reports=overview.BACKUP_STATUS_REPORTS) == "[]\n"
+    with pytest.raises(RuntimeError, match="stale"):
+        overview.run([str(script), "2"], reports=overview.BACKUP_STATUS_REPORTS)
+    with pytest.raises(RuntimeError, match="stale"):
+        overview.run([str(script), "1"])
 
 
 def test_a_site_without_ceph_or_a_backup_server_is_told_so_and_runs_neither():
