@@ -7,6 +7,7 @@ scraped with no change to Prometheus by hand."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import testinfra
@@ -21,6 +22,11 @@ RULES = {
     "IeCephOsdDown",
     "IeCephMonQuorum",
     "IeCephMetricsMissing",
+    "IeSlurmNodeUnavailable",
+    "IeSlurmControllerUnreadable",
+    "IeBackupStale",
+    "IeBackupNeverCopied",
+    "IeMetricsFileOld",
 }
 
 
@@ -49,7 +55,9 @@ def test_every_host_is_scraped_and_up():
 
 
 def test_the_exporters_listen_on_the_cluster_address_only():
-    address = GS01.check_output("hostname -I").split()[0]
+    args = GS01.file("/etc/default/prometheus-node-exporter").content_string
+    address = re.search(r"--web.listen-address=([0-9.]+):9100", args).group(1)
+    assert address in GS01.check_output("hostname -I").split()  # the host's own address
     fetch = (
         "python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)'"
     )
@@ -67,6 +75,33 @@ def test_ceph_is_scraped_from_its_active_manager():
     active = json.loads(GS01.check_output("ceph mgr services --format json"))["prometheus"]
     ceph = {t["scrapeUrl"]: t["health"] for t in targets() if t["labels"]["job"] == "ceph"}
     assert ceph[active.rstrip("/") + "/metrics"] == "up", ceph
+
+
+def query(expr):
+    """The result of an instant query, waiting for the collectors' first files
+    and the next scrape."""
+    for _ in range(40):
+        found = api(f"/api/v1/query?query={expr}")["result"]
+        if found:
+            return found
+        time.sleep(3)
+    return []
+
+
+def test_slurms_nodes_and_jobs_are_metrics():
+    nodes = query("ie_slurm_nodes")
+    sinfo = GS01.check_output("sinfo -h -N -o %N").split()
+    assert sum(float(r["value"][1]) for r in nodes) == len(set(sinfo)), nodes
+    assert {r["metric"]["host"] for r in nodes} == {"gs01"}  # the controller's collector
+    read = {r["metric"]["part"]: r["value"][1] for r in query("ie_slurm_metrics_read")}
+    assert read == {"nodes": "1", "jobs": "1", "scheduler": "1"}, read
+
+
+def test_each_backup_source_is_a_metric():
+    backup = testinfra.get_host(f"podman://{FIRST.replace('gs01', 'backup01')}")
+    sources = {r["source"] for r in json.loads(backup.run("ie-backup-status --format json").stdout)}
+    good = query("ie_backup_good")
+    assert {r["metric"]["source"] for r in good} == sources, good
 
 
 def test_the_repositorys_alerting_rules_are_loaded():

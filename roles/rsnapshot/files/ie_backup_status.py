@@ -12,7 +12,10 @@ The last run's result is ok, warning (rsync copied part: files changed or
 vanished), error, unfinished or missing (the directory is not on the source);
 its messages follow the table. Exit status: 0 every source good, 1 a source
 stale, never copied or missing, 2 the configuration or log could not be read.
-`--format json` for scripts.
+`--format json` for scripts. `--textfile PATH` also writes the state as
+Prometheus metrics for node-exporter's textfile collector (a timer runs it;
+python3-prometheus-client): ie_backup_last_success_timestamp_seconds,
+ie_backup_last_run_timestamp_seconds and ie_backup_good per source.
 """
 
 from __future__ import annotations
@@ -230,6 +233,37 @@ def report(config: Config, now: datetime, stale_hours: float) -> tuple[list[dict
     return rows, all_good
 
 
+def write_textfile(path: str, config: Config, rows: list[dict]) -> None:
+    """The report as metrics, one file replaced at once."""
+    from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
+
+    registry = CollectorRegistry()
+    labels = ["source", "dest"]
+    success = Gauge(
+        "ie_backup_last_success_timestamp_seconds",
+        "When the source was last copied without error (absent: never)",
+        labels,
+        registry=registry,
+    )
+    last_run = Gauge(
+        "ie_backup_last_run_timestamp_seconds",
+        "When the source was last copied, with or without error",
+        labels,
+        registry=registry,
+    )
+    good = Gauge(
+        "ie_backup_good", "1 when the source's last good copy is recent enough", labels,
+        registry=registry,
+    )  # fmt: skip
+    for source, row in zip(config.sources, rows, strict=True):
+        if source.last_success:
+            success.labels(source.src, source.dest).set(source.last_success.timestamp())
+        if source.last_run:
+            last_run.labels(source.src, source.dest).set(source.last_run.timestamp())
+        good.labels(source.src, source.dest).set(1 if row["state"] == "good" else 0)
+    write_to_textfile(path, registry)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ie-backup-status", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -246,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a last good copy older than this is stale (default: %(default)s)",
     )
     parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument("--textfile", help="also write the state as Prometheus metrics here")
     args = parser.parse_args(argv)
     try:
         config = parse_config(Path(args.config).read_text())
@@ -259,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ie-backup-status: cannot read {log}: {exc}", file=sys.stderr)
         return 2
     rows, all_good = report(config, datetime.now(), args.stale_hours)
+    if args.textfile:
+        write_textfile(args.textfile, config, rows)
     if args.format == "json":
         print(json.dumps(rows, indent=2))
     else:

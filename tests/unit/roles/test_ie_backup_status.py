@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 SCRIPT = Path(__file__).resolve().parents[3] / "roles/rsnapshot/files/ie_backup_status.py"
 _spec = importlib.util.spec_from_file_location("ie_backup_status", SCRIPT)
@@ -257,3 +258,26 @@ def test_a_run_that_stopped_on_an_error_is_unfinished_for_what_it_began():
     got = parsed(lines)
     assert got[HOMES].last_result == "unfinished"
     assert got[WEB].last_result == "never run"
+
+
+def test_the_state_is_written_as_metrics_for_the_textfile_collector(tmp_path):
+    log = tmp_path / "rsnapshot.log"
+    log.write_text("\n".join(run("2026-11-21T00:00:01", problems=[("ERROR", WEB)])) + "\n")
+    conf = tmp_path / "rsnapshot.conf"
+    conf.write_text(CONF)
+    prom = tmp_path / "backup.prom"
+    argv = ["-c", str(conf), "--log", str(log), "--format", "json", "--textfile", str(prom)]
+    assert status.main([*argv, "--stale-hours", "1000000"]) == 1  # web: never copied well
+    got = {
+        (s.name, s.labels["source"]): s.value
+        for family in text_string_to_metric_families(prom.read_text())
+        for s in family.samples
+    }
+    when = datetime(2026, 11, 21, 0, 0, 1).timestamp()
+    assert got[("ie_backup_last_success_timestamp_seconds", HOMES)] == when
+    assert ("ie_backup_last_success_timestamp_seconds", WEB) not in got  # never: absent
+    assert got[("ie_backup_last_run_timestamp_seconds", WEB)] == when
+    assert got[("ie_backup_good", HOMES)] == 1 and got[("ie_backup_good", WEB)] == 0
+    assert status.main([*argv, "--stale-hours", "1"]) == 1
+    assert "ie_backup_good{" in prom.read_text()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("backup")] == ["backup.prom"]
