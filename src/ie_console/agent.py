@@ -51,7 +51,6 @@ import termios
 
 from ie_console import frames
 from ie_console.forms import IMAGE
-from ie_console.overview import PATH as OVERVIEW
 
 READY = "IE-CONSOLE-AGENT READY"
 # What the console may run for a student: the same commands as at a shell.
@@ -150,8 +149,11 @@ def open_in_home(home_fd: int, path: object) -> tuple[int, int]:
     return leaf, info.st_size
 
 
-def open_overview(path: str = OVERVIEW) -> tuple[int, int]:
+def open_overview(path: str | None = None) -> tuple[int, int]:
     """The overview's snapshot, if this account may read it: (descriptor, size)."""
+    if path is None:
+        # imported here: the collector's imports are not every login's
+        from ie_console.overview import PATH as path
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
