@@ -214,7 +214,7 @@ def test_what_the_page_shows_of_a_snapshot():
 # -- the admin's agent opens it ---------------------------------------------------------------
 
 
-def test_the_agent_opens_the_snapshot_only_as_roots_regular_file(tmp_path):
+def test_the_agent_opens_the_snapshot_only_as_roots_regular_file(tmp_path, monkeypatch):
     good = tmp_path / "overview.json"
     good.write_text('{"taken": 1}')
     if os.getuid() == 0:
@@ -224,6 +224,13 @@ def test_the_agent_opens_the_snapshot_only_as_roots_regular_file(tmp_path):
         os.chown(good, 1234, 1234)  # not root's: refused
         with pytest.raises(agent.Refused, match="not a file of root's"):
             agent.open_overview(str(good))
+    # with no path, the one the collector writes (ie_console.overview.PATH)
+    monkeypatch.setattr(overview, "PATH", str(tmp_path / "elsewhere.json"))
+    with pytest.raises(agent.Refused, match="the overview: No such file"):
+        agent.open_overview()
+    (tmp_path / "elsewhere.json").mkdir()
+    with pytest.raises(agent.Refused, match="not a file of root's"):
+        agent.open_overview()  # the path it opened is the collector's
     link = tmp_path / "link.json"
     link.symlink_to(good)
     with pytest.raises(agent.Refused, match="the overview: "):
