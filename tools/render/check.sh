@@ -19,6 +19,7 @@ echo "rendered $(find "$out" -type f | wc -l) files for $(find "$out" -mindepth 
 podman run --rm -v "$out:/render:ro" -v "$root/tests/render/broken:/broken:ro" \
     -v "$root/tools/render/validate.sh:/validate.sh:ro" \
     -v "$root/roles/prometheus/files/rules:/rules:ro" -v "$root/tests/prometheus:/rule-tests:ro" \
+    -v "$root/roles/alertmanager/files:/am-templates:ro" \
     localhost/ie-debian:trixie \
     bash -c 'bash /validate.sh /render && echo "--- each validator refuses a broken file:" && bash /validate.sh --expect-failures /broken \
         && echo "--- the alerting rules:" && promtool check rules /rules/*.yml && promtool test rules /rule-tests/*.test.yml'

@@ -11,7 +11,7 @@ dir=${1:-/render}
 export DEBIAN_FRONTEND=noninteractive
 command -v sshd >/dev/null || apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends openssh-server sudo chrony rsnapshot sssd-tools \
-    ceph-common logrotate lua5.4 python3-yaml prometheus >/dev/null || exit 2
+    ceph-common logrotate lua5.4 python3-yaml prometheus prometheus-alertmanager >/dev/null || exit 2
 ssh-keygen -A >/dev/null
 
 failed=0
@@ -81,7 +81,11 @@ while IFS= read -r -d '' f; do
         check "$f" "systemd-analyze verify (drop-in)" systemd-analyze verify --man=no /etc/systemd/system/slurmd.service ;;
     prometheus/prometheus.yml)    check "$f" "promtool check config" promtool check config --syntax-only "$f" ;;
     node_exporter/target.yml)     check "$f" "YAML (file_sd targets)" python3 -c 'import sys, yaml; t = yaml.safe_load(open(sys.argv[1])); assert all(isinstance(g["targets"], list) for g in t)' "$f" ;;
-    */prometheus.default|*/prometheus-node-exporter.default) check "$f" "bash -n" bash -n "$f" ;;
+    alertmanager/alertmanager.yml)
+        # with the role's mail templates where the configuration reads them
+        cp /am-templates/*.tmpl /etc/prometheus/alertmanager_templates/ 2>/dev/null
+        check "$f" "amtool check-config" amtool check-config "$f" ;;
+    */prometheus.default|*/prometheus-node-exporter.default|*/prometheus-alertmanager.default) check "$f" "bash -n" bash -n "$f" ;;
     ie_podman/logrotate)          check "$f" "logrotate -d" logrotate -d "$f" ;;
     */ie-registry-gc|*/ie-backup-status.sh|*/ie-secrets-pack|slurm_compute/slurmd.default) check "$f" "bash -n" bash -n "$f" ;;
     slurm_controller/job_submit.lua) check "$f" "luac -p" luac5.4 -p "$f" ;;

@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--stale-hours",
         type=float,
-        default=36,
+        default=26,
         help="a last good copy older than this is stale (default: %(default)s)",
     )
     parser.add_argument("--format", choices=["table", "json"], default="table")

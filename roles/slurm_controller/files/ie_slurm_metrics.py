@@ -9,7 +9,7 @@ the controller runs this every minute. It reads ``scontrol show nodes
 
 - ``ie_slurm_nodes{state}``: nodes by their base state (idle, mixed, ...);
 - ``ie_slurm_node_unavailable{node,state,reason,by_admin}``: each node that
-  is down, drained or draining; ``by_admin`` is 1 when an admin gave the
+  is down, drained, draining or not responding; ``by_admin`` is 1 when an admin gave the
   reason, 0 when Slurm did (for example "Not responding") or none was given;
 - ``ie_slurm_jobs{state,partition,qos}`` and
   ``ie_slurm_jobs_pending{partition,reason}``;
@@ -34,7 +34,9 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
 
 ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
-UNAVAILABLE = {"DOWN", "DRAIN", "DRAINING", "DRAINED", "FAIL", "FAILING"}
+# NOT_RESPONDING: its slurmd has missed the controller's ping (sinfo's "*"),
+# before SlurmdTimeout sets it DOWN.
+UNAVAILABLE = {"DOWN", "DRAIN", "DRAINING", "DRAINED", "FAIL", "FAILING", "NOT_RESPONDING"}
 
 
 def run(argv: list[str]) -> dict:

@@ -28,6 +28,8 @@ NODES = {
          "reason_set_by_user": "root"},
         # down with no reason at all
         {"name": "gs05", "state": ["DOWN", "NOT_RESPONDING"], "reason": ""},
+        # its slurmd stopped: it missed a ping, and is not DOWN yet
+        {"name": "gs06", "state": ["IDLE", "NOT_RESPONDING"], "reason": ""},
     ]
 }  # fmt: skip
 SQUEUE = {
@@ -60,7 +62,7 @@ def read_all(argv):
 
 def test_nodes_jobs_and_the_scheduler_become_metrics():
     got = samples(metrics.collect(read_all, "slurm"))
-    assert got[("ie_slurm_nodes", (("state", "idle"),))] == 3
+    assert got[("ie_slurm_nodes", (("state", "idle"),))] == 4
     assert got[("ie_slurm_nodes", (("state", "mixed"),))] == 1
     assert got[("ie_slurm_nodes", (("state", "down"),))] == 1
     unavailable = {
@@ -68,10 +70,13 @@ def test_nodes_jobs_and_the_scheduler_become_metrics():
         for (name, labels), v in got.items()
         if name == "ie_slurm_node_unavailable" and v == 1
     }
-    assert set(unavailable) == {"gs03", "gs04", "gs05"}
+    assert set(unavailable) == {"gs03", "gs04", "gs05", "gs06"}
     assert unavailable["gs03"]["by_admin"] == "0" and unavailable["gs03"]["state"] == "drain"
     assert unavailable["gs04"]["by_admin"] == "1" and unavailable["gs04"]["reason"] == "retire"
-    assert unavailable["gs05"]["by_admin"] == "0" and unavailable["gs05"]["state"] == "down"
+    assert unavailable["gs05"]["by_admin"] == "0"
+    assert unavailable["gs05"]["state"] == "down,not_responding"
+    assert unavailable["gs06"] == {"node": "gs06", "state": "not_responding", "reason": "",
+                                   "by_admin": "0"}  # fmt: skip
     key = (("partition", "all"), ("qos", "normal"), ("state", "pending"))
     assert got[("ie_slurm_jobs", key)] == 2
     assert got[("ie_slurm_jobs_pending", (("partition", "all"), ("reason", "Resources")))] == 2
@@ -89,7 +94,7 @@ def test_a_part_that_fails_is_marked_and_the_others_are_still_written(capsys):
 
     got = samples(metrics.collect(broken, "slurm"))
     assert got[("ie_slurm_metrics_read", (("part", "scheduler"),))] == 0
-    assert got[("ie_slurm_nodes", (("state", "idle"),))] == 3
+    assert got[("ie_slurm_nodes", (("state", "idle"),))] == 4
     assert not any(name == "ie_slurm_schedule_cycle_seconds" for name, _ in got)
     assert "Unable to contact" in capsys.readouterr().err
 
