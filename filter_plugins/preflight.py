@@ -32,6 +32,7 @@ from ansible_collections.ie.cluster.plugins.plugin_utils.preflight_checks import
     check_ceph,
     check_console,
     check_limits,
+    check_monitoring,
     check_registry,
     check_slurm,
     members,
@@ -76,6 +77,8 @@ VARIABLES = (
     "ie_console_tls_mode",
     "ie_console_tls_key",
     "ie_console_tls_cert",
+    "alertmanager_email_to",
+    "alertmanager_smarthost",
 )
 # Secrets are never kept: only whether each has the shape it needs.
 SECRETS = {
@@ -354,6 +357,7 @@ def preflight_problems(view: Mapping, groups: Mapping) -> list[str]:
         *check_backups(hosts, groups),
         *check_registry(hosts, groups),
         *check_console(hosts, groups),
+        *check_monitoring(hosts, groups),
         *check_config_extra(hosts, groups),
     ]
 

@@ -72,6 +72,11 @@ CASES = {
         [],
         "ie_podman_subnet (host gs01): '10.40.0.0/33' is not a network",
     ),
+    "alerts to no relay": (
+        hosts(registry01={"alertmanager_smarthost": "smtp.dept.example"}),
+        [],
+        "alertmanager_smarthost (host registry01): 'smtp.dept.example' is not host:port",
+    ),
     # never caught before
     "pool holds the gateway": (
         hosts(gs02={"ie_podman_pool_start": "10.40.0.1"}),

@@ -93,6 +93,8 @@ def valid():
         "registry_tls_key": PEM,
         "registry_tls_cert": PEM,
         "registry_tls_ca": PEM,
+        "alertmanager_email_to": "ie-admins@dept.example",
+        "alertmanager_smarthost": "smtp.dept.example:25",
     }
     return {"hosts": hosts, "errors": []}
 
@@ -319,6 +321,15 @@ def grouping(group, members):
             grouping("monitoring", ["registry01", "gs01"]),
             "group monitoring: has 2 hosts (registry01, gs01); it takes one at most",
         ),
+        # where the alerts are mailed
+        (
+            setting("registry01", "alertmanager_email_to", "ie-admins"),
+            "alertmanager_email_to (host registry01): 'ie-admins' is not a mail address",
+        ),
+        (
+            setting("registry01", "alertmanager_smarthost", "smtp.dept.example"),
+            "alertmanager_smarthost (host registry01): 'smtp.dept.example' is not host:port",
+        ),
         (
             grouping("web_console", ["st01"]),
             "group web_console: st01 is not in podman_hosts, kvm_hosts, slurm_compute, login_hosts",
@@ -332,10 +343,9 @@ def test_each_mistake_is_named_with_its_variable_and_host(change, expected):
 
 def test_a_selfsigned_registry_needs_no_tls_material():
     view = valid()
-    view["hosts"]["registry01"] = {
-        "cluster_address": "10.0.0.41",
-        "registry_tls_mode": "selfsigned_ca",
-    }
+    for name in ("registry_tls_key", "registry_tls_cert", "registry_tls_ca"):
+        del view["hosts"]["registry01"][name]
+    view["hosts"]["registry01"]["registry_tls_mode"] = "selfsigned_ca"
     assert problems_of(view) == []
 
 
@@ -388,3 +398,17 @@ def test_the_filters_are_exported():
         "preflight_argument_spec",
         "preflight_problems",
     }
+
+
+def test_a_monitoring_host_without_an_address_or_a_relay_is_told_both():
+    view = valid()
+    for name in ("alertmanager_email_to", "alertmanager_smarthost"):
+        del view["hosts"]["registry01"][name]
+    found = problems_of(view)
+    assert [p.split(":")[0] for p in found] == [
+        "alertmanager_email_to (host registry01)",
+        "alertmanager_smarthost (host registry01)",
+    ], found
+    # no monitoring group: nothing to mail, nothing asked
+    groups = {k: v for k, v in GROUPS.items() if k != "monitoring"}
+    assert problems_of(view, groups) == []

@@ -1,7 +1,8 @@
 """The preflight's checks of the services' values: quotas and limits,
-Slurm, Ceph, backups and the registry (filter_plugins/preflight.py reads
-the inventory and checks its groups and addresses; playbooks/preflight.yml
-runs both). Each problem names the variable, the host, and the fix.
+Slurm, Ceph, backups, the registry, the console and where the alerts go
+(filter_plugins/preflight.py reads the inventory and checks its groups and
+addresses; playbooks/preflight.yml runs both). Each problem names the
+variable, the host, and the fix.
 """
 
 from __future__ import annotations
@@ -335,6 +336,30 @@ def check_console(hosts: Mapping, groups: Mapping) -> list[str]:
                 f"group web_console: {host} is not in {', '.join(lacking)}; the console's agent "
                 "runs the students' ie-podman, ie-virsh and Slurm commands on its own host. "
                 "Put the console on a general server (hosts.yml)."
+            )
+    return problems
+
+
+MAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
+HOST_PORT = re.compile(r"[^\s:]+:[0-9]+")
+
+
+def check_monitoring(hosts: Mapping, groups: Mapping) -> list[str]:
+    """The monitoring host's Alertmanager mails the alerts: it needs the
+    admins' address and the department's relay (roles/alertmanager)."""
+    problems = []
+    for host in members(groups, "monitoring"):
+        hv = hosts.get(host, {})
+        to, relay = hv.get("alertmanager_email_to", ""), hv.get("alertmanager_smarthost", "")
+        if not MAIL_ADDRESS.fullmatch(str(to)):
+            problems.append(
+                f"alertmanager_email_to (host {host}): {to!r} is not a mail address. The "
+                "alerts are mailed there: the admins' list (group_vars/monitoring.yml)."
+            )
+        if not HOST_PORT.fullmatch(str(relay)):
+            problems.append(
+                f"alertmanager_smarthost (host {host}): {relay!r} is not host:port. The "
+                "alerts go through the department's mail relay (group_vars/monitoring.yml)."
             )
     return problems
 
