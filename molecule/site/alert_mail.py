@@ -48,8 +48,7 @@ def main(action, wanted):
     for item in wanted:
         name, _, text = item.partition("=")
         states = [(s, t) for _, s, n, t in new if n == name]
-        fired = [i for i, (s, t) in enumerate(states) if s == "FIRING" and text in t]
-        if not fired:
+        if not any(s == "FIRING" and text in t for s, t in states):
             return 1
         if action == "resolved" and states[-1][0] != "RESOLVED":
             return 1

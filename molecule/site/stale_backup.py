@@ -14,26 +14,20 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+# ie-backup-status's own reading of rsnapshot.conf (the rsnapshot role installs it)
+sys.path.insert(0, "/usr/local/lib/ie-cluster")
+from ie_backup_status import parse_config
+
 CONFIG = Path("/etc/rsnapshot.conf")
 SAVED = Path("/root/.ie-site-stale-backup.json")
 
 
-def fields(line):
-    return line.split("\t") if "\t" in line else line.split()
-
-
-def settings():
-    lines = [fields(line) for line in CONFIG.read_text().splitlines() if line.strip()]
-    log = next(f[1] for f in lines if f[0] == "logfile")
-    level = next(f[1] for f in lines if f[0] in ("retain", "interval"))
-    return Path(log), level, [f[1] for f in lines if f[0] == "backup"]
-
-
 def mark():
-    log, level, sources = settings()
+    config = parse_config(CONFIG.read_text())
+    log, level = Path(config.logfile), config.smallest_level
     when = (datetime.now() - timedelta(hours=27)).strftime("%Y-%m-%dT%H:%M:%S")
     block = [f"[{when}] /usr/bin/rsnapshot {level}: started"]
-    block += [f"[{when}] /usr/bin/rsync -a --delete {src} /stand-in/" for src in sources]
+    block += [f"[{when}] /usr/bin/rsync -a --delete {s.src} /stand-in/" for s in config.sources]
     block.append(f"[{when}] /usr/bin/rsnapshot {level}: completed successfully")
     text = "\n".join(block) + "\n"
     SAVED.write_text(json.dumps({"log": str(log), "block": text, "existed": log.exists()}))
