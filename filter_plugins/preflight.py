@@ -26,8 +26,10 @@ from ansible_collections.ie.cluster.plugins.plugin_utils.config_extra import (
     slurm_extra_problems,
 )
 from ansible_collections.ie.cluster.plugins.plugin_utils.preflight_checks import (
+    LONG_ENOUGH,
     NOT_PEM,
     PEM,
+    TOO_SHORT,
     check_backups,
     check_ceph,
     check_console,
@@ -79,6 +81,7 @@ VARIABLES = (
     "ie_console_tls_cert",
     "alertmanager_email_to",
     "alertmanager_smarthost",
+    "monitoring_scrape_password",
 )
 # Secrets are never kept: only whether each has the shape it needs.
 SECRETS = {
@@ -88,6 +91,8 @@ SECRETS = {
     "ie_console_tls_key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     "ie_console_tls_cert": re.compile(r"-----BEGIN CERTIFICATE-----"),
 }
+# Passwords: only whether each is long enough.
+PASSWORDS = {"monitoring_scrape_password": 16}
 
 # A server is one kind of server.
 EXCLUSIVE = ("general_servers", "storage_servers", "backup_server", "registry", "ldap_servers")
@@ -128,6 +133,8 @@ def preflight_view(hostvars: Mapping, hosts: Sequence[str]) -> dict:
                 value = _plain(hvars[name])
                 if name in SECRETS:
                     value = PEM if SECRETS[name].search(str(value)) else NOT_PEM
+                elif name in PASSWORDS:
+                    value = LONG_ENOUGH if len(str(value)) >= PASSWORDS[name] else TOO_SHORT
                 view[host][name] = value
             except Exception as err:
                 errors.append(f"{name} (host {host}): cannot be evaluated: {err}")

@@ -46,6 +46,7 @@ def check_secrets(values: dict) -> None:
         "vault_slurmdbd_db_password",
         "vault_registry_ie_podman_password",
         "vault_registry_admin_password",
+        "vault_monitoring_scrape_password",
     ):
         assert len(values[name]) >= 16, name  # the registry role's minimum
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import time
+import urllib.parse
 
 import testinfra
-from students import FIRST, GS01
+from students import FIRST, GS01, OWNER, THIRD, as_user, iep, ok
 
 MONITORING = testinfra.get_host(f"podman://{FIRST.replace('gs01', 'registry01')}")
 HOSTS = {"gs01", "gs02", "st01", "st02", "backup01", "registry01", "ldap01"}
@@ -26,6 +28,8 @@ RULES = {
     "IeSlurmControllerUnreadable",
     "IeBackupStale",
     "IeBackupNeverCopied",
+    "IeTlsCertificateExpiring",
+    "IeTlsServiceUnreachable",
     "IeMetricsFileOld",
 }
 
@@ -54,15 +58,43 @@ def test_every_host_is_scraped_and_up():
     assert [t["health"] for t in found if t["labels"]["job"] == "prometheus"] == ["up"]
 
 
-def test_the_exporters_listen_on_the_cluster_address_only():
+# Prints the HTTP status of a GET of argv[1], with basic auth when argv[2] is given.
+FETCH = """python3 -c '
+import base64, sys, urllib.error, urllib.request
+request = urllib.request.Request(sys.argv[1])
+if len(sys.argv) > 2:
+    token = base64.b64encode(("prometheus:" + sys.argv[2]).encode()).decode()
+    request.add_header("Authorization", "Basic " + token)
+try:
+    print(urllib.request.urlopen(request, timeout=5).status)
+except urllib.error.HTTPError as error:
+    print(error.code)
+'"""
+
+
+def scrape_password():
+    return MONITORING.check_output("cat /etc/prometheus/node-exporter.password")
+
+
+def test_the_exporters_listen_on_the_cluster_address_only_and_ask_for_prometheus():
     args = GS01.file("/etc/default/prometheus-node-exporter").content_string
     address = re.search(r"--web.listen-address=([0-9.]+):9100", args).group(1)
     assert address in GS01.check_output("hostname -I").split()  # the host's own address
-    fetch = (
-        "python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)'"
-    )
-    assert GS01.run(f"{fetch} http://{address}:9100/metrics").rc == 0
-    assert GS01.run(f"{fetch} http://127.0.0.1:9100/metrics").rc != 0
+    url = f"http://{address}:9100/metrics"
+    assert GS01.check_output(f"{FETCH} {url} {shlex.quote(scrape_password())}") == "200"
+    assert GS01.run(f"{FETCH} http://127.0.0.1:9100/metrics").rc != 0  # refused
+    # a student on the login host: no metrics without Prometheus's password,
+    # and no file of the textfile collector
+    assert ok(as_user(THIRD, f"{FETCH} {url}")).strip() == "401"
+    assert ok(as_user(THIRD, f"{FETCH} {url} wrong-password")).strip() == "401"
+    folder = GS01.file("/var/lib/prometheus/node-exporter")
+    assert (folder.mode, folder.user, folder.group) == (0o750, "root", "prometheus")
+    assert as_user(THIRD, "ls /var/lib/prometheus/node-exporter").rc != 0
+    assert as_user(THIRD, "cat /var/lib/prometheus/node-exporter/ie-usage-metrics.prom").rc != 0
+    web = GS01.file("/etc/prometheus/node-exporter-web.yml")
+    assert (web.mode, web.group) == (0o640, "prometheus")
+    assert scrape_password() not in web.content_string  # a bcrypt hash only
+    assert "$2" in web.content_string
 
 
 def test_ceph_is_scraped_from_its_active_manager():
@@ -81,7 +113,7 @@ def query(expr):
     """The result of an instant query, waiting for the collectors' first files
     and the next scrape."""
     for _ in range(40):
-        found = api(f"/api/v1/query?query={expr}")["result"]
+        found = api(f"/api/v1/query?query={urllib.parse.quote(expr)}")["result"]
         if found:
             return found
         time.sleep(3)
@@ -94,7 +126,51 @@ def test_slurms_nodes_and_jobs_are_metrics():
     assert sum(float(r["value"][1]) for r in nodes) == len(set(sinfo)), nodes
     assert {r["metric"]["host"] for r in nodes} == {"gs01"}  # the controller's collector
     read = {r["metric"]["part"]: r["value"][1] for r in query("ie_slurm_metrics_read")}
-    assert read == {"nodes": "1", "jobs": "1", "scheduler": "1"}, read
+    assert read == {"nodes": "1", "jobs": "1", "scheduler": "1", "accounting": "1"}, read
+
+
+def value(expr):
+    found = query(expr)
+    return float(found[0]["value"][1]) if found else None
+
+
+def test_a_students_container_and_job_are_in_their_usage_metrics():
+    """Issue 29: what a student runs appears in the per-student metrics
+    (ie-usage-metrics on the host, ie-slurm-metrics on the controller)."""
+    ok(iep(THIRD, "run -d --name usage --cpus 1 --memory 256m box"))
+    job = ok(as_user(THIRD, "sbatch --parsable -w gs01 -c 1 -o /dev/null --wrap 'sleep 300'"))
+    try:
+        for _ in range(30):
+            if GS01.check_output(f"squeue -h -j {job.strip()} -o %T") == "RUNNING":
+                break
+            time.sleep(2)
+        time.sleep(2)  # a second of accounting
+        GS01.check_output("systemctl start ie-usage-metrics.service ie-slurm-metrics.service")
+        running = len(json.loads(ok(iep(THIRD, "ps --format json"))))  # this one at least
+        user = f'user="{THIRD}", host="gs01"'
+        assert value(f"ie_student_containers{{{user}}} == {running}") == running >= 1
+        assert value(f"ie_student_container_cpus{{{user}}}") >= 1
+        assert value(f"ie_student_container_memory_bytes{{{user}}}") >= 256 * 2**20
+        slurm = f'user="{THIRD}"'
+        assert value(f'ie_student_jobs{{{slurm}, state="running"}} >= 1') >= 1
+        assert value(f"ie_student_job_cpus{{{slurm}}} >= 1") >= 1
+        assert value(f"ie_student_cpu_seconds{{{slurm}}} > 0") > 0
+        # the red team's OWNER keeps data in the home, on CephFS
+        assert value(f'max(ie_student_home_bytes{{user="{OWNER}"}}) > 0') > 0
+        read = {r["metric"]["part"] for r in query('ie_usage_metrics_read{host="gs01"} == 1')}
+        assert read == {"containers", "vms", "homes"}, read
+    finally:
+        iep(THIRD, "rm --force usage")
+        GS01.run(f"scancel {job.strip()}")
+    if running == 1:  # no other container of theirs: their series ends
+        GS01.check_output("systemctl start ie-usage-metrics.service")
+        theirs = urllib.parse.quote(f'ie_student_containers{{user="{THIRD}"}}')
+        for _ in range(20):
+            if not api(f"/api/v1/query?query={theirs}")["result"]:
+                break
+            time.sleep(3)
+        else:
+            raise AssertionError(f"{THIRD}'s container is still counted")
 
 
 def test_each_backup_source_is_a_metric():
@@ -109,6 +185,20 @@ def test_the_repositorys_alerting_rules_are_loaded():
     loaded = {r["name"] for g in groups for r in g["rules"] if r["type"] == "alerting"}
     assert loaded == RULES
     assert all(r["health"] == "ok" for g in groups for r in g["rules"]), groups
+
+
+def test_the_registrys_certificate_is_watched():
+    """The blackbox exporter (localhost only) opens the registry over TLS,
+    verified with the CA the monitoring host trusts, and reports when its
+    certificate ends (the lab's lasts 825 days)."""
+    (probe,) = [t for t in targets() if t["labels"]["job"] == "tls"]
+    assert probe["labels"]["instance"] == "https://registry01:5000/v2/", probe
+    assert value('probe_success{job="tls"} == 1') == 1
+    left = value('probe_ssl_earliest_cert_expiry{job="tls"} - time()')
+    assert 30 * 86400 < left <= 825 * 86400, left  # no alert
+    address = MONITORING.check_output("hostname -I").split()[0]
+    assert MONITORING.run(f"{FETCH} http://127.0.0.1:9115/metrics").stdout.strip() == "200"
+    assert MONITORING.run(f"{FETCH} http://{address}:9115/metrics").rc != 0
 
 
 # ---- Alertmanager, which mails the alerts (roles/alertmanager). side_effect.yml

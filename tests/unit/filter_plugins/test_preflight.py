@@ -6,8 +6,10 @@ import copy
 import pytest
 
 from filter_plugins.preflight import (
+    LONG_ENOUGH,
     NOT_PEM,
     PEM,
+    TOO_SHORT,
     VARIABLES,
     FilterModule,
     preflight_argument_spec,
@@ -96,6 +98,8 @@ def valid():
         "alertmanager_email_to": "ie-admins@dept.example",
         "alertmanager_smarthost": "smtp.dept.example:25",
     }
+    for hv in hosts.values():
+        hv["monitoring_scrape_password"] = LONG_ENOUGH
     return {"hosts": hosts, "errors": []}
 
 
@@ -369,14 +373,19 @@ def test_the_view_templates_values_keeps_no_secret_and_reports_what_fails():
             cluster_address="10.0.0.11",
             ceph_fsid="x",
             registry_tls_key="-----BEGIN PRIVATE KEY-----\nsecret",
+            monitoring_scrape_password="secret-secret-secret",
             other=1,
         ),
-        "gs02": Host(registry_tls_cert="not a certificate"),
+        "gs02": Host(registry_tls_cert="not a certificate", monitoring_scrape_password="secret"),
     }
     view = preflight_view(hostvars, ["gs01", "gs02"])
     assert view["hosts"] == {
-        "gs01": {"cluster_address": "10.0.0.11", "registry_tls_key": PEM},
-        "gs02": {"registry_tls_cert": NOT_PEM},
+        "gs01": {
+            "cluster_address": "10.0.0.11",
+            "registry_tls_key": PEM,
+            "monitoring_scrape_password": LONG_ENOUGH,
+        },
+        "gs02": {"registry_tls_cert": NOT_PEM, "monitoring_scrape_password": TOO_SHORT},
     }
     assert view["errors"] == [
         "ceph_fsid (host gs01): cannot be evaluated: 'vault_ceph_fsid' is undefined"
@@ -410,5 +419,19 @@ def test_a_monitoring_host_without_an_address_or_a_relay_is_told_both():
         "alertmanager_smarthost (host registry01)",
     ], found
     # no monitoring group: nothing to mail, nothing asked
+    groups = {k: v for k, v in GROUPS.items() if k != "monitoring"}
+    assert problems_of(view, groups) == []
+
+
+def test_every_host_needs_the_scrape_password_when_there_is_a_monitoring_host():
+    view = valid()
+    view["hosts"]["st02"]["monitoring_scrape_password"] = TOO_SHORT
+    del view["hosts"]["gs03"]["monitoring_scrape_password"]
+    found = problems_of(view)
+    assert [p.split(":")[0] for p in found] == [
+        "monitoring_scrape_password (host gs03)",
+        "monitoring_scrape_password (host st02)",
+    ], found
+    assert "vault_monitoring_scrape_password" in found[0]
     groups = {k: v for k, v in GROUPS.items() if k != "monitoring"}
     assert problems_of(view, groups) == []

@@ -34,17 +34,31 @@ NODES = {
 }  # fmt: skip
 SQUEUE = {
     "jobs": [
-        {"job_state": ["RUNNING"], "partition": "all", "qos": "normal", "user_name": "student1"},
-        {"job_state": ["PENDING"], "partition": "all", "qos": "normal",
+        {"job_state": ["RUNNING"], "partition": "all", "qos": "normal", "user_name": "student1",
+         "tres_alloc_str": "cpu=2,mem=2000M,node=1,billing=2"},
+        # a typed GPU: Slurm lists the total and the type; counted once
+        {"job_state": ["RUNNING"], "partition": "gpu", "qos": "normal", "user_name": "student1",
+         "tres_alloc_str": "cpu=1,mem=1000M,node=1,gres/gpu=1,gres/gpu:tesla=1"},
+        {"job_state": ["PENDING"], "partition": "all", "qos": "normal", "user_name": "student2",
+         "state_reason": "Resources", "tres_alloc_str": ""},
+        {"job_state": ["PENDING"], "partition": "all", "qos": "normal", "user_name": "student2",
          "state_reason": "Resources"},
-        {"job_state": ["PENDING"], "partition": "all", "qos": "normal",
-         "state_reason": "Resources"},
-        {"job_state": ["PENDING"], "partition": "gpu", "qos": "short",
+        {"job_state": ["PENDING"], "partition": "gpu", "qos": "short", "user_name": "student1",
          "state_reason": "BeginTime"},
+        {"job_state": ["COMPLETED"], "partition": "all", "qos": "normal", "user_name": "student3"},
     ]
 }  # fmt: skip
 SDIAG = {"statistics": {"schedule_cycle_last": 1500, "schedule_cycle_mean": 2000,
                         "schedule_cycle_max": 250000}}  # fmt: skip
+
+
+# sacct --parsable2 User|ElapsedRaw|AllocTRES, one line per allocation
+SACCT = """student1|3600|billing=2,cpu=2,mem=2000M,node=1
+student1|600|billing=1,cpu=1,gres/gpu=1,gres/gpu:tesla=1,mem=1000M,node=1
+student2|100|cpu=4,gres/gpu:tesla=2,mem=4G,node=1
+|5|cpu=1
+student3|Unknown|cpu=1
+"""
 
 
 def samples(registry):
@@ -57,7 +71,7 @@ def samples(registry):
 
 
 def read_all(argv):
-    return {"scontrol": NODES, "squeue": SQUEUE, "sdiag": SDIAG}[argv[0]]
+    return {"scontrol": NODES, "squeue": SQUEUE, "sdiag": SDIAG, "sacct": SACCT}[argv[0]]
 
 
 def test_nodes_jobs_and_the_scheduler_become_metrics():
@@ -83,7 +97,42 @@ def test_nodes_jobs_and_the_scheduler_become_metrics():
     assert got[("ie_slurm_jobs_pending", (("partition", "gpu"), ("reason", "BeginTime")))] == 1
     assert got[("ie_slurm_schedule_cycle_seconds", (("stat", "max"),))] == 0.25
     assert all(got[("ie_slurm_metrics_read", (("part", p),))] == 1 for p in
-               ("nodes", "jobs", "scheduler"))  # fmt: skip
+               ("nodes", "jobs", "scheduler", "accounting"))  # fmt: skip
+
+
+def test_each_students_jobs_cpus_and_gpus_are_metrics():
+    got = samples(metrics.collect(read_all, "slurm"))
+
+    def of(name, user, **labels):
+        return got[(name, tuple(sorted({"user": user, **labels}.items())))]
+
+    assert of("ie_student_jobs", "student1", state="running") == 2
+    assert of("ie_student_jobs", "student1", state="pending") == 1
+    assert of("ie_student_jobs", "student2", state="pending") == 2
+    assert of("ie_student_jobs", "student2", state="running") == 0
+    assert of("ie_student_job_cpus", "student1") == 3  # running jobs only
+    assert of("ie_student_job_gpus", "student1") == 1  # gres/gpu counted once
+    assert of("ie_student_job_cpus", "student2") == 0
+    assert not any(dict(labels).get("user") == "student3" for name, labels in got)  # done
+    # accounting: CPUs (GPUs) times the seconds in the window
+    assert of("ie_student_cpu_seconds", "student1", window="7d") == 2 * 3600 + 600
+    assert of("ie_student_gpu_seconds", "student1", window="7d") == 600
+    assert of("ie_student_gpu_seconds", "student2", window="7d") == 2 * 100  # typed only
+    assert of("ie_student_cpu_seconds", "student2", window="7d") == 400
+
+
+def test_the_accounting_window_is_asked_of_sacct():
+    asked = []
+
+    def record(argv):
+        asked.append(argv)
+        return read_all(argv)
+
+    got = samples(metrics.collect(record, "slurm", usage_days=30))
+    sacct = next(a for a in asked if a[0] == "sacct")
+    assert sacct[sacct.index("--starttime") + 1] == "now-30days"
+    assert {"--allusers", "--allocations", "--truncate"} <= set(sacct)
+    assert ("ie_student_cpu_seconds", (("user", "student1"), ("window", "30d"))) in got
 
 
 def test_a_part_that_fails_is_marked_and_the_others_are_still_written(capsys):
@@ -97,15 +146,6 @@ def test_a_part_that_fails_is_marked_and_the_others_are_still_written(capsys):
     assert got[("ie_slurm_nodes", (("state", "idle"),))] == 4
     assert not any(name == "ie_slurm_schedule_cycle_seconds" for name, _ in got)
     assert "Unable to contact" in capsys.readouterr().err
-
-
-def test_no_metric_names_a_student(tmp_path, monkeypatch):
-    """The file is served to anyone on a login host: nothing in it is one
-    student's (their jobs are counted by partition and QOS only)."""
-    monkeypatch.setattr(metrics, "run", read_all)
-    out = tmp_path / "slurm.prom"
-    metrics.main(["--output", str(out)])
-    assert "student1" not in out.read_text() and "user" not in out.read_text()
 
 
 def test_the_file_is_written_for_the_textfile_collector(tmp_path, monkeypatch):

@@ -23,6 +23,7 @@ HARDWARE = ("sockets", "cores_per_socket", "threads_per_core", "real_memory")
 VM_LIMITS = ("vms", "vcpus", "memory_mib", "disk_gib")
 # What the view keeps of a TLS secret: only whether it has its shape.
 PEM, NOT_PEM = "(PEM)", "(not PEM)"
+LONG_ENOUGH, TOO_SHORT = "(16 characters or more)", "(too short)"
 
 
 def members(groups: Mapping, name: str) -> list[str]:
@@ -361,6 +362,14 @@ def check_monitoring(hosts: Mapping, groups: Mapping) -> list[str]:
                 f"alertmanager_smarthost (host {host}): {relay!r} is not host:port. The "
                 "alerts go through the department's mail relay (group_vars/monitoring.yml)."
             )
+    if members(groups, "monitoring"):
+        for host, hv in sorted(hosts.items()):
+            if hv.get("monitoring_scrape_password", TOO_SHORT) != LONG_ENOUGH:
+                problems.append(
+                    f"monitoring_scrape_password (host {host}): missing or shorter than 16 "
+                    "characters. Prometheus logs in to every node exporter with it: set "
+                    "vault_monitoring_scrape_password in the vault (tools/new-vault makes one)."
+                )
     return problems
 
 
