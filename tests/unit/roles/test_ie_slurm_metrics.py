@@ -3,18 +3,12 @@ metrics the alerting rules read."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
-from prometheus_client import generate_latest
-from prometheus_client.parser import text_string_to_metric_families
+from scripts import load_script, samples
 
 SCRIPT = Path(__file__).resolve().parents[3] / "roles/slurm_controller/files/ie_slurm_metrics.py"
-_spec = importlib.util.spec_from_file_location("ie_slurm_metrics", SCRIPT)
-metrics = importlib.util.module_from_spec(_spec)
-sys.modules["ie_slurm_metrics"] = metrics
-_spec.loader.exec_module(metrics)
+metrics = load_script(SCRIPT, "ie_slurm_metrics")
 
 NODES = {
     "nodes": [
@@ -59,15 +53,6 @@ student2|100|cpu=4,gres/gpu:tesla=2,mem=4G,node=1
 |5|cpu=1
 student3|Unknown|cpu=1
 """
-
-
-def samples(registry):
-    text = generate_latest(registry).decode()
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
 
 
 def read_all(argv):

@@ -3,20 +3,14 @@ containers and VMs, what they reserved, and each home's size."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from prometheus_client import generate_latest
-from prometheus_client.parser import text_string_to_metric_families
+from scripts import load_script, samples
 
 SCRIPT = Path(__file__).resolve().parents[3] / "roles/node_exporter/files/ie_usage_metrics.py"
-_spec = importlib.util.spec_from_file_location("ie_usage_metrics", SCRIPT)
-usage = importlib.util.module_from_spec(_spec)
-sys.modules["ie_usage_metrics"] = usage
-_spec.loader.exec_module(usage)
+usage = load_script(SCRIPT, "ie_usage_metrics")
 
 PS = [{"Id": "aaa"}, {"Id": "bbb"}, {"Id": "ccc"}]
 INSPECT = [
@@ -60,15 +54,6 @@ def fake(argv):
             raise RuntimeError("domain not found")
         return DOMAINS[argv[-1]]
     raise AssertionError(argv)
-
-
-def samples(registry):
-    text = generate_latest(registry).decode()
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
 
 
 def user(name):
