@@ -84,3 +84,16 @@ def test_ok_to_stop_asks_again_only_while_ceph_cannot_tell():
     for rc in (0, 16, 1):
         assert until(__ceph_ok_to_stop={"rc": rc}) is True
     assert "failed_when" not in task  # a non-zero answer left after the waiting fails it
+
+
+def test_the_health_wait_between_hosts_outlasts_the_managers_report():
+    # ceph health answers from the manager's last placement-group report (every
+    # 5 s): HEALTH_OK must hold for longer than that, or the next host's
+    # ok-to-stop meets the peering that follows a restart (EBUSY).
+    [task] = [
+        t
+        for t in steps(PLAYS[0])
+        if "ie.cluster.ceph_health" in t and "settle" in t["ie.cluster.ceph_health"]
+    ]
+    assert task["ie.cluster.ceph_health"]["settle"] > 5
+    assert task["ie.cluster.ceph_health"]["ignore_checks"] == ["OSDMAP_FLAGS"]

@@ -19,7 +19,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -35,6 +35,15 @@ def spki_hash(certificate_pem: str) -> str:
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def navigating(error: WebDriverException) -> bool:
+    """Chromedriver's answer while the page it asks about is being replaced:
+    the old page's JavaScript context is gone, the new one not there yet
+    ("unhandled inspector error: ... Cannot find context with specified id";
+    CI of stop 44, while the registry push's page loaded)."""
+    text = str(error)
+    return "inspector error" in text or "Cannot find context" in text
 
 
 class Chrome:
@@ -96,6 +105,17 @@ class Chrome:
                 old.is_enabled()  # raises once the new page replaced it
             except StaleElementReferenceException:
                 break
+            except WebDriverException as error:
+                if not navigating(error):
+                    raise
+            time.sleep(0.5)
+        for _ in range(600):
+            try:
+                if self.driver.execute_script("return document.readyState") == "complete":
+                    break
+            except WebDriverException as error:
+                if not navigating(error):
+                    raise
             time.sleep(0.5)
         return self.driver.page_source
 
