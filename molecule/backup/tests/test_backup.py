@@ -379,6 +379,35 @@ def test_status_says_every_source_is_good(host):
     assert table.splitlines()[0].split()[:3] == ["SOURCE", "DEST", "LAST"]
 
 
+def test_each_sources_copy_time_and_the_snapshots_sizes_are_metrics(host):
+    """What the two collector timers write for node-exporter: how long each
+    source's last copy took, and the sizes du measures (a file unchanged
+    between snapshots is a hard link, counted once)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def samples(unit):
+        host.check_output(f"systemctl start {unit}.service")
+        text = host.file(f"/var/lib/prometheus/node-exporter/{unit}.prom").content_string
+        return [s for f in text_string_to_metric_families(text) for s in f.samples]
+
+    _rc, rows = status(host)
+    took = {
+        s.labels["source"]: s.value
+        for s in samples("ie-backup-metrics")
+        if s.name == "ie_backup_last_duration_seconds"
+    }
+    assert set(took) == set(rows) and all(0 <= t < 600 for t in took.values()), took
+    sizes = samples("ie-backup-sizes")
+    by_source = {s.labels["source"]: s.value for s in sizes if s.name == "ie_backup_source_bytes"}
+    snaps = {s.labels["snapshot"]: s.value for s in sizes if s.name == "ie_backup_snapshot_bytes"}
+    assert set(by_source) == set(rows) and all(v > 0 for v in by_source.values()), by_source
+    assert snaps["daily.0"] == sum(by_source.values())
+    homes = int(host.check_output(f"du -s -B1 {ROOT}/daily.0/homes").split()[0])
+    assert by_source["root@bk-gs01:/home/"] == homes
+    # daily.1 holds only what changed since: far less than a copy of its own
+    assert snaps["daily.1"] < snaps["daily.0"], snaps
+
+
 def test_status_names_the_source_that_failed(host):
     WEB01.check_output("systemctl stop ssh.socket ssh.service 2>/dev/null; systemctl stop ssh")
     try:

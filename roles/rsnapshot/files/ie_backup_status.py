@@ -15,7 +15,13 @@ stale, never copied or missing, 2 the configuration or log could not be read.
 `--format json` for scripts. `--textfile PATH` also writes the state as
 Prometheus metrics for node-exporter's textfile collector (a timer runs it;
 python3-prometheus-client): ie_backup_last_success_timestamp_seconds,
-ie_backup_last_run_timestamp_seconds and ie_backup_good per source.
+ie_backup_last_run_timestamp_seconds, ie_backup_good and
+ie_backup_last_duration_seconds (its copy in the last run that finished)
+per source. `--sizes-textfile PATH` instead measures the snapshots with du
+(slow on large trees; its own timer runs it less often) and writes
+ie_backup_source_bytes (each source in the newest snapshot) and
+ie_backup_snapshot_bytes (what each older snapshot holds beyond the newer
+ones, hard links counted once).
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ class Source:
     last_success: datetime | None = None
     last_run: datetime | None = None
     last_result: str = "never run"
+    last_duration: float | None = None
     messages: list[str] = field(default_factory=list)
 
 
@@ -69,6 +76,8 @@ class Source:
 class Config:
     sources: list[Source] = field(default_factory=list)
     smallest_level: str = ""
+    levels: list[str] = field(default_factory=list)
+    snapshot_root: str = ""
     logfile: str = "/var/log/rsnapshot.log"
 
 
@@ -81,8 +90,11 @@ def parse_config(text: str) -> Config:
             continue
         fields = line.split("\t")
         key = fields[0]
-        if key in ("retain", "interval") and len(fields) >= 3 and not config.smallest_level:
-            config.smallest_level = fields[1]
+        if key in ("retain", "interval") and len(fields) >= 3:
+            config.smallest_level = config.smallest_level or fields[1]
+            config.levels.append(fields[1])
+        elif key == "snapshot_root" and len(fields) >= 2:
+            config.snapshot_root = fields[1]
         elif key == "backup" and len(fields) >= 3:
             config.sources.append(Source(src=fields[1], dest=fields[2]))
         elif key == "logfile" and len(fields) >= 2:
@@ -106,19 +118,25 @@ def apply_log(config: Config, lines: list[str]) -> None:
     order. A source succeeded in a run that completed, that copied it (its
     rsync command is logged) and that logged no ERROR or WARNING for it. A
     run cut short (killed, or still going) counts as failed for what it began.
-    Each source keeps the messages of its last run."""
+    Each source keeps the messages of its last run, and how long its copy
+    took in it: from its rsync command to the last stamped line before the
+    next command (rsync's own messages and rsnapshot's verdict on it come
+    in between)."""
     by_src = {s.src: s for s in config.sources}
     run_at: datetime | None = None
     copied: set[str] = set()
     problems: dict[str, str] = {}
     messages: dict[str, list[str]] = {}
+    durations: dict[str, float] = {}
     current = ""
+    copy_start: datetime | None = None
 
     def close(finished: bool) -> None:
         for src in copied | set(problems):
             source = by_src[src]
             source.last_run = run_at
             source.messages = messages.get(src, [])
+            source.last_duration = durations.get(src) if finished else None
             if src in problems:
                 source.last_result = problems[src]
             elif not finished:
@@ -143,6 +161,9 @@ def apply_log(config: Config, lines: list[str]) -> None:
                 problem(current, "missing", f"not on the source: {where}")
             continue
         text = match["text"]
+        stamp = parse_stamp(match["stamp"])
+        if run_at is not None and current and copy_start is not None and stamp is not None:
+            durations[current] = (stamp - copy_start).total_seconds()
         missing = MISSING.search(text)
         if missing and run_at is not None and current:
             where = missing["path"] or current.split(":", 1)[-1]
@@ -153,8 +174,9 @@ def apply_log(config: Config, lines: list[str]) -> None:
             if run_at is not None:
                 close(finished=False)
             is_copying = start["level"] == config.smallest_level
-            run_at = parse_stamp(match["stamp"]) if is_copying else None
+            run_at = stamp if is_copying else None
             copied, problems, messages, current = set(), {}, {}, ""
+            durations, copy_start = {}, None
             continue
         if run_at is None:
             continue
@@ -179,6 +201,7 @@ def apply_log(config: Config, lines: list[str]) -> None:
             sources = [src for src in by_src if src in tokens]
             copied.update(sources)
             current = sources[0] if sources else ""
+            copy_start = stamp
     if run_at is not None:
         close(finished=False)
 
@@ -233,37 +256,6 @@ def report(config: Config, now: datetime, stale_hours: float) -> tuple[list[dict
     return rows, all_good
 
 
-def write_textfile(path: str, config: Config, rows: list[dict]) -> None:
-    """The report as metrics, one file replaced at once."""
-    from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
-
-    registry = CollectorRegistry()
-    labels = ["source", "dest"]
-    success = Gauge(
-        "ie_backup_last_success_timestamp_seconds",
-        "When the source was last copied without error (absent: never)",
-        labels,
-        registry=registry,
-    )
-    last_run = Gauge(
-        "ie_backup_last_run_timestamp_seconds",
-        "When the source was last copied, with or without error",
-        labels,
-        registry=registry,
-    )
-    good = Gauge(
-        "ie_backup_good", "1 when the source's last good copy is recent enough", labels,
-        registry=registry,
-    )  # fmt: skip
-    for source, row in zip(config.sources, rows, strict=True):
-        if source.last_success:
-            success.labels(source.src, source.dest).set(source.last_success.timestamp())
-        if source.last_run:
-            last_run.labels(source.src, source.dest).set(source.last_run.timestamp())
-        good.labels(source.src, source.dest).set(1 if row["state"] == "good" else 0)
-    write_to_textfile(path, registry)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ie-backup-status", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -281,12 +273,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--format", choices=["table", "json"], default="table")
     parser.add_argument("--textfile", help="also write the state as Prometheus metrics here")
+    parser.add_argument(
+        "--sizes-textfile",
+        help="only measure the snapshots' sizes (du), and write them as metrics here",
+    )
     args = parser.parse_args(argv)
     try:
         config = parse_config(Path(args.config).read_text())
     except (OSError, ValueError) as exc:
         print(f"ie-backup-status: cannot read {args.config}: {exc}", file=sys.stderr)
         return 2
+    if args.sizes_textfile:
+        from ie_backup_metrics import write_sizes  # beside this file
+
+        write_sizes(args.sizes_textfile, config)
+        return 0
     log = Path(args.log or config.logfile)
     try:
         apply_log(config, read_log(log))
@@ -295,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows, all_good = report(config, datetime.now(), args.stale_hours)
     if args.textfile:
+        from ie_backup_metrics import write_textfile  # beside this file
+
         write_textfile(args.textfile, config, rows)
     if args.format == "json":
         print(json.dumps(rows, indent=2))

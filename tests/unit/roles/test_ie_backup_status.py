@@ -16,6 +16,8 @@ _spec = importlib.util.spec_from_file_location("ie_backup_status", SCRIPT)
 status = importlib.util.module_from_spec(_spec)
 sys.modules["ie_backup_status"] = status  # dataclasses look their module up
 _spec.loader.exec_module(status)
+sys.path.insert(0, str(SCRIPT.parent))  # its metrics module, beside it as on the host
+metrics = importlib.import_module("ie_backup_metrics")
 
 CONF = (
     "config_version\t1.2\n"
@@ -278,6 +280,69 @@ def test_the_state_is_written_as_metrics_for_the_textfile_collector(tmp_path):
     assert ("ie_backup_last_success_timestamp_seconds", WEB) not in got  # never: absent
     assert got[("ie_backup_last_run_timestamp_seconds", WEB)] == when
     assert got[("ie_backup_good", HOMES)] == 1 and got[("ie_backup_good", WEB)] == 0
+    assert got[("ie_backup_last_duration_seconds", HOMES)] == 0  # one stamp in the whole run
     assert status.main([*argv, "--stale-hours", "1"]) == 1
     assert "ie_backup_good{" in prom.read_text()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("backup")] == ["backup.prom"]
+
+
+def test_each_sources_copy_is_timed_to_the_last_line_before_the_next_command():
+    lines = [
+        f"[2026-11-21T00:00:01] {CMD} daily: started",
+        f"[2026-11-21T00:00:02] {RSYNC} {HOMES} /srv/backup/snapshots/daily.0/homes/",
+        # rsnapshot 1.5 stamps rsync's messages; the copy goes on after one
+        "[2026-11-21T00:03:00] file has vanished: /home/x",
+        f"[2026-11-21T00:10:02] {RSYNC} {WEB} /srv/backup/snapshots/daily.0/web/",
+        f"[2026-11-21T00:10:32] {CMD} daily: ERROR: /usr/bin/rsync returned 255 "
+        f"while processing {WEB}",
+        f"[2026-11-21T00:10:33] {CMD} daily: completed successfully",
+    ]
+    got = parsed(lines)
+    assert got[HOMES].last_duration == 600  # 00:00:02 to the next rsync at 00:10:02
+    assert got[WEB].last_duration == 31  # its error, then the run's end
+    # a run still going (or killed) has no duration yet
+    assert parsed(lines[:-1])[HOMES].last_duration is None
+
+
+def test_the_sizes_count_each_hard_linked_file_once_newest_first(tmp_path):
+    root = tmp_path / "snapshots"
+    for snap in ("daily.0", "daily.1", "weekly.0"):
+        for dest in ("homes", "web"):
+            (root / snap / dest).mkdir(parents=True)
+    (root / "daily.10").mkdir()  # sorted by number, not by name
+    (root / "daily.x").mkdir()  # not a snapshot
+    big, small = b"h" * 1_000_000, b"w" * 200_000
+    (root / "daily.0/homes/a").write_bytes(big)
+    (root / "daily.0/web/b").write_bytes(small)
+    (root / "daily.1/homes/a").hardlink_to(root / "daily.0/homes/a")  # unchanged: no space
+    (root / "daily.1/homes/old").write_bytes(big)  # deleted since: daily.1 holds it
+    (root / "weekly.0/web/b").hardlink_to(root / "daily.0/web/b")
+    config = status.parse_config(CONF.replace("/srv/backup/snapshots/", f"{root}/"))
+    assert [p.name for p in metrics.snapshots(config)] == [
+        "daily.0",
+        "daily.1",
+        "daily.10",
+        "weekly.0",
+    ]
+    by_source, by_snapshot = metrics.measure_sizes(config)
+    assert 1_000_000 <= by_source[HOMES] < 1_100_000 and 200_000 <= by_source[WEB] < 300_000
+    assert 1_000_000 <= by_snapshot["daily.1"] < 1_100_000  # only "old"
+    assert by_snapshot["weekly.0"] < 50_000  # directories only
+    assert by_snapshot["daily.0"] == by_source[HOMES] + by_source[WEB]
+    conf = tmp_path / "rsnapshot.conf"
+    conf.write_text(CONF.replace("/srv/backup/snapshots/", f"{root}/"))
+    prom = tmp_path / "sizes.prom"
+    assert status.main(["-c", str(conf), "--sizes-textfile", str(prom)]) == 0
+    got = {
+        (s.name, s.labels.get("source") or s.labels.get("snapshot")): s.value
+        for family in text_string_to_metric_families(prom.read_text())
+        for s in family.samples
+    }
+    assert got[("ie_backup_source_bytes", HOMES)] == by_source[HOMES]
+    assert got[("ie_backup_snapshot_bytes", "daily.1")] == by_snapshot["daily.1"]
+    assert {name for name, _ in got} == {"ie_backup_source_bytes", "ie_backup_snapshot_bytes"}
+
+
+def test_no_snapshot_yet_gives_no_sizes(tmp_path):
+    config = status.parse_config(CONF.replace("/srv/backup/snapshots/", f"{tmp_path}/none/"))
+    assert metrics.measure_sizes(config) == ({}, {})
