@@ -4,6 +4,8 @@ monitor, MDS, compute node and client, and on an OSD host)."""
 
 from __future__ import annotations
 
+import re
+
 from test_become import ROOT, plays, without_become
 from test_upgrade import steps
 
@@ -97,3 +99,48 @@ def test_the_health_wait_between_hosts_outlasts_the_managers_report():
     ]
     assert task["ie.cluster.ceph_health"]["settle"] > 5
     assert task["ie.cluster.ceph_health"]["ignore_checks"] == ["OSDMAP_FLAGS"]
+
+
+def silence_tasks():
+    added = next(t for t in steps(PLAYS[0]) if t.get("register") == "__silences")
+    expired = next(t for t in steps(PLAYS[0]) if t.get("name", "").startswith("End the silences"))
+    return added, expired
+
+
+def test_the_reboots_alerts_are_silenced_before_it_and_the_silences_end_after():
+    reboot = next(i for i, t in enumerate(steps(PLAYS[0])) if "ansible.builtin.reboot" in t)
+    assert index("Drain the node") < index("Silence the alerts the reboot raises") < reboot
+    assert index("Resume the node") < index("End the reboot's silences")
+    assert names()[-1] == "End the silences (amtool silence expire)"
+
+
+def test_the_silences_match_the_hosts_alerts_its_osds_and_cephs_health():
+    import jinja2
+
+    added, expired = silence_tasks()
+    env = jinja2.Environment()
+    env.filters["bool"] = bool
+    env.filters["regex_replace"] = lambda value, pattern, new: re.sub(pattern, new, value)
+
+    def matchers(**host):
+        loop = added["loop"].strip().removeprefix("{{").removesuffix("}}")
+        return env.compile_expression(loop)(inventory_hostname="st01", **host)
+
+    osds = {"stdout_lines": ["3", "4"]}
+    assert matchers(__is_osd=True, __is_ceph=True, __ceph_host_osds=osds) == [
+        ["host=st01"],
+        ["node=st01"],
+        ['ceph_daemon=~"osd.3|osd.4"'],
+        ['alertname=~"IeCephNotHealthy|IeCephMonQuorum"'],
+    ]
+    assert matchers(__is_osd=False, __is_ceph=False) == [["host=st01"], ["node=st01"]]
+    # each lasts longer than the reboot's and the health waits, and ends by its ids
+    assert (
+        "reboot_timeout | int + 3 * upgrade_health_timeout" in PLAYS[0]["vars"]["__silence_seconds"]
+    )
+    assert (
+        "__silences.results | map(attribute='stdout')" in expired["ansible.builtin.command"]["argv"]
+    )
+    for task in (added, expired):
+        assert task["delegate_to"] == "{{ __monitor }}"
+    assert "not ansible_check_mode" in added["when"]
