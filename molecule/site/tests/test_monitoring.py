@@ -34,13 +34,20 @@ RULES = {
 }
 
 
+# Prometheus's own API: TLS from its CA, and its login (tasks/web.yml).
+API = """python3 -c '
+import base64, ssl, sys, urllib.request
+request = urllib.request.Request("https://127.0.0.1:9090" + sys.argv[1])
+with open("/etc/prometheus/web.password") as secret:
+    token = base64.b64encode(("admin:" + secret.read().strip()).encode()).decode()
+request.add_header("Authorization", "Basic " + token)
+tls = ssl.create_default_context(cafile="/etc/prometheus/tls/ca.crt")
+print(urllib.request.urlopen(request, context=tls).read().decode())
+'"""
+
+
 def api(path):
-    out = MONITORING.check_output(
-        "python3 -c 'import sys, urllib.request; "
-        'print(urllib.request.urlopen("http://127.0.0.1:9090" + sys.argv[1]).read().decode())\' '
-        f"'{path}'"
-    )
-    return json.loads(out)["data"]
+    return json.loads(MONITORING.check_output(f"{API} {shlex.quote(path)}"))["data"]
 
 
 def targets():
@@ -58,15 +65,19 @@ def test_every_host_is_scraped_and_up():
     assert [t["health"] for t in found if t["labels"]["job"] == "prometheus"] == ["up"]
 
 
-# Prints the HTTP status of a GET of argv[1], with basic auth when argv[2] is given.
+# Prints the HTTP status of a GET of argv[1], with basic auth when argv[2]
+# (the password) is given, as argv[3] (by default prometheus), and the
+# certificate checked against the CA in argv[4] when given.
 FETCH = """python3 -c '
-import base64, sys, urllib.error, urllib.request
+import base64, ssl, sys, urllib.error, urllib.request
 request = urllib.request.Request(sys.argv[1])
 if len(sys.argv) > 2:
-    token = base64.b64encode(("prometheus:" + sys.argv[2]).encode()).decode()
+    user = sys.argv[3] if len(sys.argv) > 3 else "prometheus"
+    token = base64.b64encode((user + ":" + sys.argv[2]).encode()).decode()
     request.add_header("Authorization", "Basic " + token)
+tls = ssl.create_default_context(cafile=sys.argv[4]) if len(sys.argv) > 4 else None
 try:
-    print(urllib.request.urlopen(request, timeout=5).status)
+    print(urllib.request.urlopen(request, timeout=5, context=tls).status)
 except urllib.error.HTTPError as error:
     print(error.code)
 '"""
@@ -95,6 +106,34 @@ def test_the_exporters_listen_on_the_cluster_address_only_and_ask_for_prometheus
     assert (web.mode, web.group) == (0o640, "prometheus")
     assert scrape_password() not in web.content_string  # a bcrypt hash only
     assert "$2" in web.content_string
+
+
+def test_the_ui_is_behind_tls_and_a_login():
+    """From another host, as a student: TLS with Prometheus's own CA, and no
+    page or API answer without the admins' login; the password is on the
+    monitoring host only, for root and Prometheus."""
+    address = MONITORING.check_output("hostname -I").split()[0]
+    ca = MONITORING.file("/etc/prometheus/tls/ca.crt").content_string
+    GS01.check_output(f"printf %s {shlex.quote(ca)} > /tmp/prometheus-ca.crt")
+    password = MONITORING.check_output("cat /etc/prometheus/web.password")
+    assert len(password) >= 24
+    secret = MONITORING.file("/etc/prometheus/web.password")
+    assert (secret.mode, secret.user, secret.group) == (0o640, "root", "prometheus")
+    for path in ("/graph", "/api/v1/query?query=up"):
+        url = shlex.quote(f"https://{address}:9090{path}")
+        ca_file = "/tmp/prometheus-ca.crt"
+        assert ok(as_user(THIRD, f"{FETCH} {url} x x {ca_file}")).strip() == "401"
+        assert ok(as_user(THIRD, f"{FETCH} {url} wrong admin {ca_file}")).strip() == "401"
+        assert GS01.check_output(f"{FETCH} {url} {shlex.quote(password)} admin {ca_file}") == "200"
+    plain = GS01.run(f"{FETCH} http://{address}:9090/graph {shlex.quote(password)} admin")
+    assert plain.stdout.strip() != "200", plain.stdout  # no plain HTTP (Go answers 400)
+    # without the CA the certificate is not trusted
+    assert GS01.run(f"{FETCH} https://{address}:9090/graph").rc != 0
+    web = MONITORING.file("/etc/prometheus/web.yml").content_string
+    assert password not in web and "$2" in web
+    # the admins' promtool on the monitoring host, as the guide says
+    query = "promtool query instant --http.config.file=/etc/prometheus/query.yml"
+    assert 'job="prometheus"' in MONITORING.check_output(f"{query} https://127.0.0.1:9090 up")
 
 
 def test_ceph_is_scraped_from_its_active_manager():
@@ -221,3 +260,49 @@ def test_alertmanager_answers_on_localhost_only_without_clustering():
     assert (config.mode, config.user, config.group) == (0o640, "root", "prometheus")
     sent_to = api("/api/v1/alertmanagers")["activeAlertmanagers"]
     assert [a["url"] for a in sent_to] == ["http://127.0.0.1:9093/api/v2/alerts"], sent_to
+
+
+def test_the_teachers_weekly_usage_report_is_written():
+    """ie-usage-report (Mondays; started here by hand): a CSV and an SVG of
+    the week before, from Prometheus over TLS with its login, readable by
+    root and the admins' group only. Every student Slurm's accounting counted
+    this week has a row, with the same CPU hours."""
+    MONITORING.check_output("systemctl start ie-usage-report.service")
+    week = MONITORING.check_output("date -d yesterday +%G-W%V")
+    folder = "/var/lib/ie-cluster/usage-reports"
+    csv_file, svg_file = (
+        MONITORING.file(f"{folder}/usage-{week}.{kind}") for kind in ("csv", "svg")
+    )
+    for made in (csv_file, svg_file):
+        assert (made.mode, made.user, made.group) == (0o640, "root", "ieadmin")
+    assert MONITORING.file(folder).mode == 0o750
+    lines = csv_file.content_string.splitlines()
+    assert lines[0] == "user,cpu_hours,gpu_hours,containers_max,vms_max,home_gib"
+    rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
+    counted = {
+        r["metric"]["user"]: float(r["value"][1])
+        for r in query('ie_student_cpu_seconds{window="7d"}')
+    }
+    assert counted and set(counted) <= set(rows), (counted, rows)
+    for user, seconds in counted.items():
+        assert abs(float(rows[user][1]) - seconds / 3600) < 0.05, (user, rows[user], seconds)
+    svg = svg_file.content_string
+    assert svg.startswith("<svg") and all(f">{user}</text>" in svg for user in rows)
+
+
+def test_the_page_of_graphs_is_served_behind_the_login():
+    """ie-graphs (every 5 minutes; started here by hand) draws the main graphs
+    as inline SVG into the page Prometheus serves at /consoles/ie-cluster.html,
+    behind its TLS and login."""
+    MONITORING.check_output("systemctl start ie-graphs.service")
+    made = MONITORING.file("/var/lib/ie-cluster/consoles/ie-cluster.html")
+    assert (made.mode, made.user, made.group) == (0o640, "root", "prometheus")
+    url = "https://127.0.0.1:9090/consoles/ie-cluster.html"
+    ca = "/etc/prometheus/tls/ca.crt"
+    assert MONITORING.check_output(f"{FETCH} {url} wrong admin {ca}") == "401"
+    page = MONITORING.check_output(f"{API} /consoles/ie-cluster.html")  # with the login
+    for section in ("Cluster", "Ceph", "Slurm", "Backups", "Students"):
+        assert f"<h2>{section}</h2>" in page
+    drawn = page.count("<polyline")
+    assert drawn >= 10 and "cannot ask Prometheus" not in page, page
+    assert "<script" not in page
