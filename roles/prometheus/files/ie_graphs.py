@@ -24,7 +24,7 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 
-from ie_usage_report import Prometheus, write  # beside this file
+from ie_usage_report import connect, prometheus_arguments, write  # beside this file
 
 # (section, title, PromQL, unit): unit "ratio" is drawn as percent.
 PANELS = (
@@ -154,17 +154,12 @@ def page(ask, end: datetime, hours: int = 24, step: int = 300) -> tuple[str, boo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ie-graphs", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="https://127.0.0.1:9090")
-    parser.add_argument("--user", default="admin", help="Prometheus's login (default: %(default)s)")
-    parser.add_argument("--password-file", default="/etc/prometheus/web.password")
-    parser.add_argument("--ca-file", default="/etc/prometheus/tls/ca.crt")
+    prometheus_arguments(parser)
     parser.add_argument("--out", default="/var/lib/ie-cluster/consoles/ie-cluster.html")
     parser.add_argument("--group", default="prometheus", help="who may read it besides root")
     args = parser.parse_args(argv)
     try:
-        with open(args.password_file) as secret:
-            password = secret.read().strip()
-        ask = Prometheus(args.url, args.user, password, args.ca_file).query_range
+        ask = connect(args).query_range
     except OSError as exc:
         print(f"ie-graphs: cannot read the login: {exc}", file=sys.stderr)
         return 2

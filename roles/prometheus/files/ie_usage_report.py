@@ -154,12 +154,24 @@ def write(path: str, text: str, gid: int) -> None:
     os.replace(tmp, path)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ie-usage-report", description=__doc__.split("\n\n")[0])
+def prometheus_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where Prometheus is and how to log in (ie-usage-report, ie-graphs)."""
     parser.add_argument("--url", default="https://127.0.0.1:9090")
     parser.add_argument("--user", default="admin", help="Prometheus's login (default: %(default)s)")
     parser.add_argument("--password-file", default="/etc/prometheus/web.password")
     parser.add_argument("--ca-file", default="/etc/prometheus/tls/ca.crt")
+
+
+def connect(args: argparse.Namespace) -> Prometheus:
+    """Prometheus with the login read from --password-file (OSError if not)."""
+    with open(args.password_file) as secret:
+        password = secret.read().strip()
+    return Prometheus(args.url, args.user, password, args.ca_file)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ie-usage-report", description=__doc__.split("\n\n")[0])
+    prometheus_arguments(parser)
     parser.add_argument("--out-dir", default="/var/lib/ie-cluster/usage-reports")
     parser.add_argument("--group", default="root", help="who may read the files besides root")
     parser.add_argument("--days", type=int, default=7, help="the window (default: %(default)s)")
@@ -169,10 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     if at.tzinfo is None:
         at = at.astimezone()
     try:
-        with open(args.password_file) as secret:
-            password = secret.read().strip()
-        prometheus = Prometheus(args.url, args.user, password, args.ca_file)
-        table = rows(prometheus.query, at, args.days)
+        table = rows(connect(args).query, at, args.days)
     except (OSError, ValueError, KeyError) as exc:
         print(f"ie-usage-report: cannot ask Prometheus at {args.url}: {exc}", file=sys.stderr)
         return 2

@@ -95,9 +95,8 @@ def test_main_writes_the_page_for_root_and_its_group(tmp_path, monkeypatch):
 
     secret = tmp_path / "pw"
     secret.write_text("x\n")
-    monkeypatch.setattr(
-        graphs.Prometheus, "query_range", lambda self, e, s, t, st: [series({}, [1, 2])]
-    )
+    prometheus = sys.modules["ie_usage_report"].Prometheus  # the one ie_graphs imported
+    monkeypatch.setattr(prometheus, "query_range", lambda self, e, s, t, st: [series({}, [1, 2])])
     out = tmp_path / "ie-cluster.html"
     group = grp.getgrgid(os.getgid()).gr_name
     argv = ["--password-file", str(secret), "--ca-file", "/etc/ssl/certs/ca-certificates.crt",
