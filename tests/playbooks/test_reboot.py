@@ -102,7 +102,7 @@ def test_the_health_wait_between_hosts_outlasts_the_managers_report():
 
 
 def silence_tasks():
-    added = next(t for t in steps(PLAYS[0]) if t.get("register") == "__silences")
+    added = next(t for t in steps(PLAYS[0]) if t.get("register") == "__silence_added")
     expired = next(t for t in steps(PLAYS[0]) if t.get("name", "").startswith("End the silences"))
     return added, expired
 
@@ -138,9 +138,28 @@ def test_the_silences_match_the_hosts_alerts_its_osds_and_cephs_health():
     assert (
         "reboot_timeout | int + 3 * upgrade_health_timeout" in PLAYS[0]["vars"]["__silence_seconds"]
     )
-    assert (
-        "__silences.results | map(attribute='stdout')" in expired["ansible.builtin.command"]["argv"]
+    assert expired["ansible.builtin.command"]["argv"] == (
+        "{{ __amtool + ['silence', 'expire'] + __silences }}"
     )
     for task in (added, expired):
         assert task["delegate_to"] == "{{ __monitor }}"
     assert "not ansible_check_mode" in added["when"]
+
+
+def test_the_ids_survive_the_second_include_that_expires_them():
+    # The file is included twice, to add and then to expire. In the second,
+    # the add task is skipped, and a skipped task's register overwrites its
+    # variable: the ids must live in a fact set only when adding (CI of the
+    # first version found the silences never expired).
+    import jinja2
+
+    added, expired = silence_tasks()
+    keep = next(t for t in steps(PLAYS[0]) if "__silences" in t.get("ansible.builtin.set_fact", {}))
+    assert added["register"] != "__silences" and keep["when"] == "__silence == 'add'"
+    env = jinja2.Environment()
+    ids = env.compile_expression(keep["ansible.builtin.set_fact"]["__silences"].strip("{} "))
+    ran = {"results": [{"stdout": "id-1\n"}, {"stdout": "id-2"}]}
+    assert ids(__silence_added=ran) == ["id-1", "id-2"]
+    skipped = {"results": [{"skipped": True}], "skipped": True}
+    assert ids(__silence_added=skipped) == []  # check mode: nothing to expire
+    assert "__silences | default([]) | length > 0" in expired["when"]
