@@ -100,24 +100,29 @@ class Chrome:
         """Click the form's button and wait for the page it leads to."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.click(action)
-        for _ in range(600):
+
+        def replaced() -> bool:
             try:
                 old.is_enabled()  # raises once the new page replaced it
             except StaleElementReferenceException:
-                break
-            except WebDriverException as error:
-                if not navigating(error):
-                    raise
-            time.sleep(0.5)
+                return True
+            return False
+
+        self.wait(replaced)
+        self.wait(lambda: self.driver.execute_script("return document.readyState") == "complete")
+        return self.driver.page_source
+
+    def wait(self, done) -> None:
+        """Ask done() every 0.5 s, for up to 5 minutes, through chromedriver's
+        errors while a page is being replaced."""
         for _ in range(600):
             try:
-                if self.driver.execute_script("return document.readyState") == "complete":
-                    break
+                if done():
+                    return
             except WebDriverException as error:
                 if not navigating(error):
                     raise
             time.sleep(0.5)
-        return self.driver.page_source
 
     def messages(self) -> list[str]:
         return [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, "pre.message")]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import grp
 import html
-import os
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -165,7 +164,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     drawn, every = page(ask, datetime.now(UTC))
     write(args.out, drawn, grp.getgrnam(args.group).gr_gid)
-    os.utime(args.out)
     return 0 if every else 2
 
 

@@ -75,10 +75,14 @@ class Source:
 @dataclass
 class Config:
     sources: list[Source] = field(default_factory=list)
-    smallest_level: str = ""
-    levels: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)  # retain levels, smallest first
     snapshot_root: str = ""
     logfile: str = "/var/log/rsnapshot.log"
+
+    @property
+    def smallest_level(self) -> str:
+        """The level that copies (the others rotate its snapshots)."""
+        return self.levels[0] if self.levels else ""
 
 
 def parse_config(text: str) -> Config:
@@ -91,7 +95,6 @@ def parse_config(text: str) -> Config:
         fields = line.split("\t")
         key = fields[0]
         if key in ("retain", "interval") and len(fields) >= 3:
-            config.smallest_level = config.smallest_level or fields[1]
             config.levels.append(fields[1])
         elif key == "snapshot_root" and len(fields) >= 2:
             config.snapshot_root = fields[1]
