@@ -11,7 +11,11 @@ group, mode 0640. It holds:
 - every job in the Slurm queue, and the Slurm nodes;
 - Ceph's health, read with a key that may only read the monitors;
 - when each backup source was last copied: ``ie-backup-status`` on the
-  backup server, through an SSH key that may run nothing else there.
+  backup server, through an SSH key that may run nothing else there;
+- the last 24 hours of the cluster's main graphs (the panels of
+  :mod:`ie_common.graphs`, the same as ie-graphs' page): the series of
+  Prometheus's range queries, asked over its TLS with a login of the
+  overview's own. The page draws them (:func:`drawn`), escaping every label.
 
 An admin's agent opens that one path (:func:`ie_console.agent.open_overview`)
 and the console shows it at ``/overview`` to admins only. A student's
@@ -30,10 +34,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ie_common import naming
+from markupsafe import Markup
+
+from ie_common import graphs, naming
 from ie_console.pages import squeue_jobs
 from ie_podman.backend import USER_LABEL
 
@@ -44,7 +51,10 @@ TIMEOUT = 60
 # Shown as out of date when older than this (the timer runs every minute).
 STALE_AFTER = 300
 MAX_SIZE = 32 * 1024 * 1024  # what the console reads of a snapshot
-PARTS = ("containers", "vms", "jobs", "nodes", "ceph", "backups")
+PARTS = ("containers", "vms", "jobs", "nodes", "ceph", "backups", "graphs")
+# The graphs: the last day, one sample every 10 minutes.
+GRAPH_HOURS = 24
+GRAPH_STEP = 600
 
 Run = Callable[..., str]
 # ie-backup-status exits 1 when a source is stale or never copied: a report
@@ -153,6 +163,34 @@ def backups(out: str) -> list[dict]:
     return [{k: r.get(k) or "" for k in keep} for r in json.loads(out or "[]")]
 
 
+def panels(prometheus, end: float) -> list[dict]:
+    """Each panel's series over the last GRAPH_HOURS, or why it has none;
+    an error when Prometheus answered none of them."""
+    start = end - GRAPH_HOURS * 3600
+    rows, errors = [], []
+    for panel in graphs.PANELS:
+        row = {"section": panel.section, "title": panel.title, "unit": panel.unit,
+               "start": start, "end": end, "series": [], "error": ""}  # fmt: skip
+        try:
+            row["series"] = prometheus.query_range(
+                panel.expr, datetime.fromtimestamp(start), datetime.fromtimestamp(end), GRAPH_STEP
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            row["error"] = f"cannot ask Prometheus: {exc}"
+            errors.append(row["error"])
+        rows.append(row)
+    if len(errors) == len(rows):
+        raise RuntimeError(errors[0])
+    return rows
+
+
+def ask_prometheus(settings: dict) -> graphs.Prometheus:
+    return graphs.connect(
+        settings["prometheus_url"], settings.get("prometheus_user", ""),
+        settings.get("prometheus_password_file", ""), settings.get("prometheus_ca", ""),
+    )  # fmt: skip
+
+
 def part(read: Callable[[], list[dict]]) -> dict[str, Any]:
     """One part of the snapshot: its rows, or why there are none."""
     try:
@@ -168,7 +206,9 @@ def missing(what: str) -> Callable[[], list[dict]]:
     return say
 
 
-def collect(settings: dict, cmd: Run = run, domains=read_domains, now=time.time) -> dict:
+def collect(
+    settings: dict, cmd: Run = run, domains=read_domains, now=time.time, prometheus=ask_prometheus
+) -> dict:
     """The snapshot: every part, each read on its own."""
     ceph_id = settings.get("ceph_id", "")
     ceph_argv = ["ceph", "--id", ceph_id, "--connect-timeout", "20", "health", "--format", "json"]
@@ -180,6 +220,7 @@ def collect(settings: dict, cmd: Run = run, domains=read_domains, now=time.time)
         f"root@{settings.get('backup_server', '')}", "ie-backup-status",
     ]  # fmt: skip
     uri = settings.get("libvirt_uri", "qemu:///system")
+    taken = now()
     readers: dict[str, Callable[[], list[dict]]] = {
         "containers": lambda: containers(cmd(["podman", "ps", "--all", "--format", "json"])),
         "vms": lambda: vms(domains(uri)),
@@ -189,8 +230,11 @@ def collect(settings: dict, cmd: Run = run, domains=read_domains, now=time.time)
         "backups": (lambda: backups(cmd(ssh, reports=BACKUP_STATUS_REPORTS)))
         if settings.get("backup_server")
         else missing("backup server"),
+        "graphs": (lambda: panels(prometheus(settings), taken))
+        if settings.get("prometheus_url")
+        else missing("Prometheus"),
     }
-    snapshot: dict[str, Any] = {"taken": now(), "host": os.uname().nodename}
+    snapshot: dict[str, Any] = {"taken": taken, "host": os.uname().nodename}
     for name in PARTS:
         snapshot[name] = part(readers[name])
     return snapshot
@@ -238,7 +282,30 @@ def shown(data: bytes, now: float) -> dict[str, Any]:
             "rows": [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else [],
             "error": str(got.get("error", "")) if isinstance(got, dict) else "not read",
         }
+    view["graphs"]["rows"] = drawn(view["graphs"]["rows"])
     return view
+
+
+def drawn(rows: list[dict]) -> list[dict]:
+    """The graphs part's panels as the page shows them: each one's chart as
+    SVG markup (every text in it escaped by :func:`ie_common.graphs.chart`),
+    or its error; ``svg`` is empty when the panel has no data."""
+    shown = []
+    for row in rows:
+        panel = {"section": str(row.get("section", "")), "title": str(row.get("title", "")),
+                 "error": str(row.get("error") or ""), "svg": ""}  # fmt: skip
+        if not panel["error"]:
+            try:
+                series = [s for s in row.get("series") or [] if isinstance(s, dict)]
+                svg = graphs.chart(
+                    series, float(row["start"]), float(row["end"]), str(row.get("unit", ""))
+                )
+                # every text of it escaped by graphs.chart, numbers drawn as numbers
+                panel["svg"] = Markup(svg) if svg != graphs.NO_DATA else ""  # noqa: S704
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                panel["error"] = f"not drawn: {exc}"
+        shown.append(panel)
+    return shown
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -388,7 +388,13 @@ def test_an_admin_sees_every_students_things_and_the_clusters_health(
         for seen in (OWNER, THIRD, "cweb1", "cvm", alices_job, bobs_job, "gs01"):
             assert f"<td>{seen}</td>" in text, seen
         assert re.search(r"<td>HEALTH_(OK|WARN)</td>", text), text
-        assert 'class="message"' not in text, text  # every part was read
+        assert 'class="message"' not in text, text  # every part was read, every graph asked
+        # The graphs, from Prometheus with the overview's own login: every
+        # panel, and the hosts up drawn to now.
+        graphs = text[text.index('<div id="graphs">') :]
+        assert graphs.count('<div class="graph">') == 16, graphs
+        hosts_up = graphs.split("<h4>Hosts up</h4>")[1].split('<div class="graph">')[0]
+        assert "<polyline" in hosts_up, hosts_up
         backup = testinfra.get_host(f"podman://{FIRST.replace('gs01', 'backup01')}")
         # (exit status 1: a source is stale or never copied; a report all the same)
         status = json.loads(backup.run("ie-backup-status --format json").stdout)
@@ -406,6 +412,14 @@ def test_an_admin_sees_every_students_things_and_the_clusters_health(
     assert alice.get("/overview").status == 404
     assert "Permission denied" in as_user(OWNER, f"cat {SNAPSHOT}").stderr
     assert GS01.run(f"runuser -u ie-console -- cat {SNAPSHOT}").rc != 0
+    # The overview's Prometheus password is root's on the console's host; the
+    # Prometheus host keeps only its hash, beside the admins' login.
+    secret = GS01.file("/etc/ie/console-overview/prometheus.password")
+    assert (secret.user, secret.group, secret.mode) == ("root", "root", 0o600)
+    monitoring = testinfra.get_host(f"podman://{FIRST.replace('gs01', 'registry01')}")
+    logins = monitoring.file("/etc/prometheus/web.yml").content_string
+    assert '"ie-console-overview@gs01": "$2' in logins and '"admin": "$2' in logins
+    assert secret.content_string.strip() not in logins
     # The key on the backup server runs ie-backup-status whatever it is asked.
     settings = json.loads(GS01.file("/etc/ie/ie-console-overview.json").content_string)
     asked = GS01.run(

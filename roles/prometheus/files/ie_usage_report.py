@@ -24,18 +24,15 @@ Prometheus could not be asked.
 from __future__ import annotations
 
 import argparse
-import base64
 import csv
 import grp
 import io
-import json
 import os
-import ssl
 import sys
-import urllib.parse
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
+
+from ie_common import graphs  # installed beside this file
 
 COLUMNS = ("user", "cpu_hours", "gpu_hours", "containers_max", "vms_max", "home_gib")
 # Each column's PromQL at the report's time; {days} is the window.
@@ -46,40 +43,6 @@ QUERIES = {
     "vms_max": "max by (user) (max_over_time(ie_student_vms[{days}d]))",
     "home_gib": "max by (user) (ie_student_home_bytes) / 2^30",
 }
-
-
-class Prometheus:
-    def __init__(self, url: str, user: str, password: str, ca_file: str):
-        self.url = url.rstrip("/")
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        self.headers = {"Authorization": f"Basic {token}"}
-        self.tls = ssl.create_default_context(cafile=ca_file)
-
-    def query(self, expr: str, at: datetime) -> dict[str, float]:
-        """One instant query: its value for each user label."""
-        params = urllib.parse.urlencode({"query": expr, "time": f"{at.timestamp():.3f}"})
-        request = urllib.request.Request(  # noqa: S310 - the https URL of --url
-            f"{self.url}/api/v1/query?{params}", headers=self.headers
-        )
-        with urllib.request.urlopen(request, context=self.tls, timeout=60) as answer:  # noqa: S310 - https
-            body = json.load(answer)
-        return {
-            r["metric"]["user"]: float(r["value"][1])
-            for r in body["data"]["result"]
-            if "user" in r["metric"]
-        }
-
-    def query_range(self, expr: str, start: datetime, end: datetime, step: int) -> list[dict]:
-        """A range query's series: [{"metric": {...}, "values": [[t, "v"], ...]}]."""
-        params = urllib.parse.urlencode(
-            {"query": expr, "start": f"{start.timestamp():.0f}", "end": f"{end.timestamp():.0f}",
-             "step": str(step)}
-        )  # fmt: skip
-        request = urllib.request.Request(  # noqa: S310 - the https URL of --url
-            f"{self.url}/api/v1/query_range?{params}", headers=self.headers
-        )
-        with urllib.request.urlopen(request, context=self.tls, timeout=60) as answer:  # noqa: S310 - https
-            return json.load(answer)["data"]["result"]
 
 
 def rows(ask, at: datetime, days: int) -> list[dict]:
@@ -162,11 +125,9 @@ def prometheus_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ca-file", default="/etc/prometheus/tls/ca.crt")
 
 
-def connect(args: argparse.Namespace) -> Prometheus:
+def connect(args: argparse.Namespace) -> graphs.Prometheus:
     """Prometheus with the login read from --password-file (OSError if not)."""
-    with open(args.password_file) as secret:
-        password = secret.read().strip()
-    return Prometheus(args.url, args.user, password, args.ca_file)
+    return graphs.connect(args.url, args.user, args.password_file, args.ca_file)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import stat
@@ -11,6 +12,7 @@ import time
 import pytest
 from console_fakes import EVIL, logged_in
 
+from ie_common import graphs
 from ie_console import agent, overview
 
 PS = [
@@ -211,6 +213,89 @@ def test_what_the_page_shows_of_a_snapshot():
         overview.shown(b"[]", 0)
 
 
+# -- the graphs, from Prometheus ----------------------------------------------------------------
+
+GRAPHS = {**SETTINGS, "prometheus_url": "https://registry01:9090",
+          "prometheus_user": "ie-console-overview@gs01",
+          "prometheus_password_file": "/etc/ie/console-overview/prometheus.password",
+          "prometheus_ca": "/etc/ie/console-overview/prometheus-ca.crt"}  # fmt: skip
+NOW = 1_800_000_000.0
+
+
+class FakePrometheus:
+    def __init__(self, fail=""):
+        self.asked, self.fail = [], fail
+
+    def query_range(self, expr, start, end, step):
+        self.asked.append((expr, start.timestamp(), end.timestamp(), step))
+        if self.fail == "every" or (self.fail and self.fail in expr):
+            raise OSError("connection refused")
+        t = start.timestamp()
+        return [{"metric": {"user": EVIL}, "values": [[t, "1"], [t + 600, "3"]]},
+                {"metric": {"user": "student1"}, "values": [[t, "2"]]}]  # fmt: skip
+
+
+def with_prometheus(fake):
+    def connect(settings):
+        assert settings is GRAPHS
+        return fake
+
+    return connect
+
+
+def test_each_panel_is_asked_for_the_last_day_with_the_overviews_own_login():
+    fake = FakePrometheus()
+    snap = overview.collect(GRAPHS, cmd=fake_commands()[0], domains=domains, now=lambda: NOW,
+                            prometheus=with_prometheus(fake))  # fmt: skip
+    assert [a[0] for a in fake.asked] == [p.expr for p in graphs.PANELS]
+    assert {a[1:] for a in fake.asked} == {(NOW - 24 * 3600, NOW, 600)}
+    rows = snap["graphs"]["rows"]
+    assert [(r["section"], r["title"]) for r in rows] == [p[:2] for p in graphs.PANELS]
+    assert all(r["error"] == "" and len(r["series"]) == 2 for r in rows)
+    json.dumps(snap)  # what the timer writes
+
+
+def test_a_panel_prometheus_cannot_answer_says_why_and_none_answered_is_the_parts_error():
+    fake = FakePrometheus(fail="ceph_")
+    snap = overview.collect(GRAPHS, cmd=fake_commands()[0], domains=domains, now=lambda: NOW,
+                            prometheus=with_prometheus(fake))  # fmt: skip
+    failed = [r["title"] for r in snap["graphs"]["rows"] if r["error"]]
+    assert failed == [p.title for p in graphs.PANELS if "ceph_" in p.expr] and len(failed) == 3
+    snap = overview.collect(GRAPHS, cmd=fake_commands()[0], domains=domains, now=lambda: NOW,
+                            prometheus=with_prometheus(FakePrometheus(fail="every")))  # fmt: skip
+    assert snap["graphs"]["error"] == "cannot ask Prometheus: connection refused"
+
+
+def test_without_prometheus_the_graphs_say_so_and_nothing_is_asked(tmp_path):
+    snap = overview.collect(SETTINGS, cmd=fake_commands()[0], domains=domains,
+                            prometheus=lambda s: pytest.fail("asked"))  # fmt: skip
+    assert snap["graphs"] == {"error": "this site has no Prometheus for the overview"}
+    # its login unreadable: the part says why, the others are read
+    settings = {**GRAPHS, "prometheus_password_file": str(tmp_path / "none")}
+    snap = overview.collect(settings, cmd=fake_commands()[0], domains=domains)
+    assert "No such file" in snap["graphs"]["error"] and "rows" in snap["jobs"]
+
+
+def test_the_page_draws_each_panel_escaped_and_refuses_what_is_not_a_number():
+    fake = FakePrometheus(fail="ceph_health")
+    snap = overview.collect(GRAPHS, cmd=fake_commands()[0], domains=domains, now=lambda: NOW,
+                            prometheus=with_prometheus(fake))  # fmt: skip
+    snap["graphs"]["rows"][1]["series"] = []  # no data
+    snap["graphs"]["rows"][2]["start"] = "soon"  # not drawn
+    snap["graphs"]["rows"][4]["series"] = [{"metric": [], "values": [[1, "x"]]}]
+    view = overview.shown(json.dumps(snap).encode(), NOW + 5)["graphs"]
+    assert view["error"] == "" and len(view["rows"]) == len(graphs.PANELS)
+    first = view["rows"][0]
+    assert first["svg"].count("<polyline") == 2 and first["error"] == ""
+    assert EVIL not in first["svg"] and html.escape(EVIL) in first["svg"]
+    assert view["rows"][1]["svg"] == "" and view["rows"][1]["error"] == ""
+    assert view["rows"][2]["error"].startswith("not drawn:")
+    assert view["rows"][3]["error"] == "cannot ask Prometheus: connection refused"
+    assert view["rows"][4]["svg"] == ""  # a sample that is not a number is left out
+    odd = overview.shown(b'{"taken": 5, "graphs": {"rows": [{"title": "t"}]}}', 6)["graphs"]
+    assert odd["rows"][0]["error"].startswith("not drawn:")
+
+
 # -- the admin's agent opens it ---------------------------------------------------------------
 
 
@@ -276,6 +361,22 @@ def test_an_admin_sees_every_students_things_as_text(console, tmp_path):
     assert EVIL not in text and "&lt;script&gt;" in text
     assert "out of date" not in text
     assert agents["admin1"].opened == ["overview"]
+
+
+def test_an_admin_sees_the_graphs_in_their_own_language(console, tmp_path):
+    application, _, _ = console
+    fake = FakePrometheus(fail="ceph_health")
+    snap = overview.collect(GRAPHS, cmd=fake_commands()[0], domains=domains, now=time.time,
+                            prometheus=with_prometheus(fake))  # fmt: skip
+    (tmp_path / "overview.json").write_text(json.dumps(snap))
+    client, _ = logged_in(application, user="admin1", lang="ja")
+    text = client.get("/overview", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    graphs_part = text[text.index('<div id="graphs">') :]
+    assert "<h2>直近 24 時間のグラフ</h2>" in text and "<h3>クラスタ</h3>" in graphs_part
+    assert "<h4>稼働中のホスト</h4>" in graphs_part
+    assert graphs_part.count("<polyline") == 2 * (len(graphs.PANELS) - 1)
+    assert "cannot ask Prometheus: connection refused" in graphs_part
+    assert EVIL not in graphs_part and "style=" not in graphs_part
 
 
 def test_an_old_snapshot_is_marked_out_of_date(console, tmp_path):

@@ -89,7 +89,7 @@ def test_main_writes_both_files_of_the_week_for_root_and_the_group_only(tmp_path
         seen["password"] = self.headers["Authorization"]
         return ask(expr, at)
 
-    monkeypatch.setattr(report.Prometheus, "query", query)
+    monkeypatch.setattr(report.graphs.Prometheus, "query", query)
     group = grp.getgrgid(os.getgid()).gr_name
     argv = ["--password-file", str(secret), "--ca-file", "/etc/ssl/certs/ca-certificates.crt",
             "--out-dir", str(tmp_path), "--group", group, "--at", AT.isoformat()]  # fmt: skip
@@ -111,33 +111,6 @@ def test_it_says_when_prometheus_cannot_be_asked(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_query_asks_over_tls_with_the_login(monkeypatch):
-    got = {}
-
-    class Answer(io.BytesIO):
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    def urlopen(request, context, timeout):
-        got["url"], got["auth"], got["context"] = (
-            request.full_url, request.get_header("Authorization"), context,
-        )  # fmt: skip
-        body = b'{"data": {"result": [{"metric": {"user": "student1"}, "value": [0, "3"]}]}}'
-        return Answer(body)
-
-    monkeypatch.setattr(report.urllib.request, "urlopen", urlopen)
-    p = report.Prometheus(
-        "https://127.0.0.1:9090/", "admin", "pw", "/etc/ssl/certs/ca-certificates.crt"
-    )
-    assert p.query("up", AT) == {"student1": 3.0}
-    assert got["url"].startswith("https://127.0.0.1:9090/api/v1/query?query=up&time=1796")
-    assert got["auth"] == "Basic YWRtaW46cHc="
-    assert got["context"].verify_mode.name == "CERT_REQUIRED"
-
-
 @pytest.mark.parametrize(
     "at, week",
     [("2026-11-30T06:00:00+00:00", "2026-W48"), ("2027-01-04T00:00:00+00:00", "2026-W53")],
@@ -145,7 +118,7 @@ def test_a_query_asks_over_tls_with_the_login(monkeypatch):
 def test_the_files_are_named_after_the_week_that_ended(tmp_path, monkeypatch, at, week):
     secret = tmp_path / "pw"
     secret.write_text("x")
-    monkeypatch.setattr(report.Prometheus, "query", lambda self, expr, at: {})
+    monkeypatch.setattr(report.graphs.Prometheus, "query", lambda self, expr, at: {})
     group = grp.getgrgid(os.getgid()).gr_name
     argv = ["--password-file", str(secret), "--ca-file", "/etc/ssl/certs/ca-certificates.crt",
             "--out-dir", str(tmp_path), "--group", group, "--at", at]  # fmt: skip
