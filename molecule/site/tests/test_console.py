@@ -404,6 +404,12 @@ def test_an_admin_sees_every_students_things_and_the_clusters_health(
             chrome.login(ADMIN, accounts[0][ADMIN])
             chrome.open("/overview")
             chrome.shot("09-overview")
+            # the graphs are drawn in the page, below its tables
+            drawn = chrome.driver.find_elements(By.CSS_SELECTOR, "#graphs div.graph")
+            assert len(drawn) == 16 and "<" not in chrome.driver.title, chrome.driver.title
+            chrome.driver.execute_script("document.getElementById('graphs').scrollIntoView()")
+            assert drawn[0].find_element(By.TAG_NAME, "svg").is_displayed()
+            chrome.shot("10-overview-graphs")
         finally:
             chrome.quit()
     finally:

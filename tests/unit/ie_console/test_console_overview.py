@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import stat
 import time
 
@@ -372,6 +373,9 @@ def test_an_admin_sees_the_graphs_in_their_own_language(console, tmp_path):
     client, _ = logged_in(application, user="admin1", lang="ja")
     text = client.get("/overview", headers={"Accept-Language": "ja"}).get_data(as_text=True)
     graphs_part = text[text.index('<div id="graphs">') :]
+    # in the page's body, after the tables, not in its title
+    assert re.search(r"<title>全体の状況 - ie-console</title>", text), text[:400]
+    assert text.index("<main") < text.index('id="jobs"') < text.index('<div id="graphs">')
     assert "<h2>直近 24 時間のグラフ</h2>" in text and "<h3>クラスタ</h3>" in graphs_part
     assert "<h4>稼働中のホスト</h4>" in graphs_part
     assert graphs_part.count("<polyline") == 2 * (len(graphs.PANELS) - 1)
