@@ -164,7 +164,8 @@ def chart(series: list[dict], start: float, end: float, unit: str) -> str:
     for back in range(0, int(hours) + 1, 6):
         t = end - back * 3600
         stamp = datetime.fromtimestamp(t).strftime("%H:%M")
-        parts.append(f'<text x="{x(t):.1f}" y="{HEIGHT - 6}" text-anchor="middle">{stamp}</text>')
+        anchor = "end" if back == 0 else "middle"  # the newest at the right edge, not cut off
+        parts.append(f'<text x="{x(t):.1f}" y="{HEIGHT - 6}" text-anchor="{anchor}">{stamp}</text>')
     for i, line in enumerate(lines):
         if line:
             path = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in line)

@@ -29,6 +29,10 @@ def test_the_lines_scale_from_zero_to_the_highest_value_over_the_day():
     labels = [t.text for t in svg.iter(f"{SVG}text")]
     now = datetime.fromtimestamp(END.timestamp()).strftime("%H:%M")  # the host's own time
     assert "10" in labels and "0" in labels and now in labels
+    newest = max(
+        (t for t in svg.iter(f"{SVG}text") if t.text == now), key=lambda t: float(t.get("x"))
+    )
+    assert newest.get("text-anchor") == "end"  # ends at the right edge, not cut off by it
 
 
 def test_ratios_are_percent_and_no_data_says_so():
