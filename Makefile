@@ -56,6 +56,7 @@ molecule: setup  ## one scenario: make molecule ROLE=base [SCENARIO=default] (RO
 bench: setup  ## every benchmark (benchmarks/); rebuilds the lab cold first: about 40 minutes on 2 cores
 	$(VENV)/bin/python benchmarks/slurm_node_config.py
 	$(VENV)/bin/python benchmarks/site_runs.py --host gs02
+	$(VENV)/bin/python benchmarks/package_check.py
 	@tools/lab/lab.sh journey >/dev/null  # the images and busybox the ie-podman benchmark builds from
 	$(VENV)/bin/python benchmarks/ie_podman.py --container ie-lab-gs01 --user student2
 	$(VENV)/bin/python benchmarks/cephfs_write.py --container ie-lab-gs04
