@@ -121,7 +121,9 @@ def test_the_launcher_runs_isolated_without_site_and_finds_its_package(tmp_path)
     launcher.write_text(wrapper.launcher_text(str(prefix), "ie_demo.cli:main", str(site_dir)))
     launcher.chmod(0o755)
     env = dict(os.environ, PYTHONPATH=str(evil.parent))
-    done = subprocess.run([str(launcher)], env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(  # noqa: S603 - the launcher this test wrote
+        [str(launcher)], env=env, capture_output=True, text=True, check=False
+    )
     assert (done.returncode, done.stdout, done.stderr) == (3, "1 1 False\n", "")
     # a venv with the system's packages keeps the site module, which adds them
     system = wrapper.launcher_text(str(prefix), "ie_demo.cli:main")
