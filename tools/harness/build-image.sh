@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build the local Debian base image that every lab and test container runs:
-# systemd as PID 1 and python3 for Ansible. No registry can be reached, so the
-# root filesystem comes from debootstrap. Skips the work when the image exists.
+# systemd as PID 1, python3 for Ansible and the SSH server, as Debian's
+# installer leaves a server with its "SSH server" task. No registry can be
+# reached, so the root filesystem comes from debootstrap. Skips the work when
+# the image exists.
 #
 #   build-image.sh [SUITE] [IMAGE]     defaults: trixie localhost/ie-debian:trixie
 set -euo pipefail
@@ -20,8 +22,12 @@ trap 'rm -rf "$rootfs"' EXIT
 
 echo "image $image: debootstrap $suite from $mirror"
 debootstrap --variant=minbase \
-    --include=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,iputils-ping,sudo,procps,ca-certificates,gnupg,less \
+    --include=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,iputils-ping,sudo,procps,ca-certificates,gnupg,less,openssh-server \
     "$suite" "$rootfs" "$mirror" >/dev/null
+# Each container makes its own SSH host keys: Debian's sshd-keygen.service
+# runs `ssh-keygen -A` on a first boot (the empty machine-id below), so the
+# keys the package made here are not shared by every container.
+rm -f "$rootfs"/etc/ssh/ssh_host_*
 
 # The container is not a booted machine: no getty, no udev-triggered units,
 # no NVMe over fabrics (nvme-cli, which Ceph pulls in, would connect at boot
