@@ -57,8 +57,8 @@ bench: setup  ## every benchmark (benchmarks/); rebuilds the lab cold first: abo
 	$(VENV)/bin/python benchmarks/slurm_node_config.py
 	$(VENV)/bin/python benchmarks/site_runs.py --host gs02
 	$(VENV)/bin/python benchmarks/package_check.py
-	@tools/lab/lab.sh journey >/dev/null  # the images and busybox the ie-podman benchmark builds from
-	$(VENV)/bin/python benchmarks/ie_podman.py --container ie-lab-gs01 --user student2
+	@tools/lab/lab.sh journey >/dev/null  # student1 logged in (its home), and the busybox the ie-podman benchmark builds from
+	$(VENV)/bin/python benchmarks/ie_podman.py --container ie-lab-gs01 --user student1
 	$(VENV)/bin/python benchmarks/cephfs_write.py --container ie-lab-gs04
 	$(VENV)/bin/python benchmarks/console_pages.py --container ie-lab-gs01 --directory ie-lab-ldap01 --user student2
 
