@@ -50,28 +50,15 @@ def _walk_into(digest, root):
                 digest.update(hashlib.sha256(handle.read()).digest())
 
 
-def launcher_text(prefix, entry_point, site_dir=None):
-    """The launcher: isolated Python (``-I``). Given the venv's only package
-    directory (``site_dir``: a venv without the system's packages), it also
-    starts without the site module (``-IS``: a shebang passes one argument;
-    about 5 ms of every call on Debian's Python) and puts that one directory
-    on the path itself."""
+def launcher_text(prefix, entry_point):
     module, _sep, func = entry_point.partition(":")
     return (
-        "#!%s/bin/python3 -I%s\n"
+        "#!%s/bin/python3 -I\n"
         "# Installed by ie.cluster.ie_wrapper; changes are overwritten.\n"
         "import sys\n\n"
-        "%s"
         "from %s import %s\n\n"
         "sys.exit(%s())\n"
-    ) % (
-        prefix,
-        "S" if site_dir else "",
-        "sys.path.append(%r)\n" % site_dir if site_dir else "",
-        module,
-        func,
-        func,
-    )
+    ) % (prefix, module, func, func)
 
 
 def render_config(config):
@@ -178,7 +165,7 @@ class WrapperInstaller(object):
             self.module.fail_json(
                 msg="source %s holds no package directory %s" % (p["source"], ", ".join(missing))
             )
-        self.ensure_file(self.launcher_path(), self.launcher(), 0o755)
+        self.ensure_file(self.launcher_path(), launcher_text(p["prefix"], p["entry_point"]), 0o755)
         self.ensure_link()
         if p["config"] is not None:
             self.ensure_file(p["config_path"], render_config(p["config"]), int(p["config_mode"], 8))
@@ -186,18 +173,6 @@ class WrapperInstaller(object):
             self.ensure_sudoers()
         elif p["sudoers"] == "":  # a program students run without sudo keeps no rule
             self.remove_file(p["sudoers_path"])
-
-    def launcher(self):
-        """launcher_text for this venv: without the site module unless the
-        venv reads the system's packages (whose paths and .pth files only
-        the site module knows)."""
-        p = self.p
-        site_dir = None
-        if not p["system_site_packages"]:
-            site_dir = site_packages(p["prefix"]) or os.path.join(
-                p["prefix"], "lib", "python3", "site-packages"
-            )  # check mode on a new host: the venv is not made yet
-        return launcher_text(p["prefix"], p["entry_point"], site_dir)
 
     def remove_file(self, path):
         if os.path.lexists(path):
