@@ -24,10 +24,14 @@ echo "image $image: debootstrap $suite from $mirror"
 debootstrap --variant=minbase \
     --include=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,iputils-ping,sudo,procps,ca-certificates,gnupg,less,openssh-server \
     "$suite" "$rootfs" "$mirror" >/dev/null
-# Each container makes its own SSH host keys: Debian's sshd-keygen.service
-# runs `ssh-keygen -A` on a first boot (the empty machine-id below), so the
-# keys the package made here are not shared by every container.
+# Each container makes its own SSH host keys, so the keys the package made
+# here are not shared by every container: Debian's sshd-keygen.service runs
+# `ssh-keygen -A` before sshd on a first boot, which a Podman container
+# never is; here it runs whenever the keys are missing.
 rm -f "$rootfs"/etc/ssh/ssh_host_*
+mkdir -p "$rootfs/etc/systemd/system/sshd-keygen.service.d"
+printf '%s\n' '[Unit]' 'ConditionFirstBoot=' 'ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key' \
+    > "$rootfs/etc/systemd/system/sshd-keygen.service.d/ie-image.conf"
 
 # The container is not a booted machine: no getty, no udev-triggered units,
 # no NVMe over fabrics (nvme-cli, which Ceph pulls in, would connect at boot
