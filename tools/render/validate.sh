@@ -9,7 +9,9 @@ expect=ok
 if [[ ${1:-} == --expect-failures ]]; then expect=FAILED; shift; fi
 dir=${1:-/render}
 export DEBIAN_FRONTEND=noninteractive
-command -v sshd >/dev/null || apt-get update -qq >/dev/null
+# The test image comes without apt lists: update them unless an earlier run
+# in this container installed the list below (promtool: its last package).
+command -v promtool >/dev/null || apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends openssh-server sudo chrony rsnapshot sssd-tools \
     ceph-common logrotate lua5.4 python3-yaml prometheus prometheus-alertmanager >/dev/null || exit 2
 ssh-keygen -A >/dev/null
