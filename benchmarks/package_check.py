@@ -37,7 +37,7 @@ def playbook(rounds: int) -> list[dict]:
     for i in range(rounds):
         for label, module in MODULES.items():
             args = {"name": PACKAGES}
-            if module == MODULES["apt"]:
+            if label == "apt":
                 args["state"] = "present"
             tasks.append({"name": f"{label} {i}", module: args})
     return [
@@ -111,8 +111,9 @@ def main() -> int:
     if done.returncode != 0:
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
         return 1
-    times = task_times(json.loads(done.stdout))
-    hosts = len(json.loads(done.stdout)["stats"])
+    report = json.loads(done.stdout)
+    times = task_times(report)
+    hosts = len(report["stats"])
     apt, packages = (statistics.median(times[label]) for label in MODULES)
     print(f"hosts: {hosts}, rounds: {args.rounds}, packages: {' '.join(PACKAGES)} (all installed)")
     print(f"ansible.builtin.apt    median {apt:.2f} s a task")
