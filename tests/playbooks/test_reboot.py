@@ -163,3 +163,28 @@ def test_the_ids_survive_the_second_include_that_expires_them():
     skipped = {"results": [{"skipped": True}], "skipped": True}
     assert ids(__silence_added=skipped) == []  # check mode: nothing to expire
     assert "__silences | default([]) | length > 0" in expired["when"]
+
+
+def test_a_metadata_server_hands_its_rank_over_while_it_still_runs():
+    # An active MDS stopped with its host leaves the standby waiting for
+    # that host's own client to reconnect (the MDS reconnect timeout), and
+    # every other client's requests wait as long (molecule/site's writer
+    # failed once during the reboot of gs02, make test of 04ca2eb): the
+    # rank goes first.
+    tasks = steps(PLAYS[0])
+    reboot = next(i for i, t in enumerate(tasks) if "ansible.builtin.reboot" in t)
+    handover = index("Hand the metadata server's ranks to a standby")
+    assert index("Ceph allows its daemons to stop") < handover < reboot
+    task = tasks[handover]
+    assert task["ie.cluster.ceph_mds_failover"]["name"] == "{{ __mds }}"
+    assert task["when"] == "__is_mds | bool" and task["delegate_to"] == "{{ __first_mon }}"
+
+
+def test_an_upgrade_hands_the_rank_over_before_the_restart_unless_there_is_one_mds():
+    from test_upgrade import PLAYS as UPGRADE_PLAYS
+
+    [play] = [p for p in UPGRADE_PLAYS if p["hosts"] == "ceph_mds"]
+    names = [t.get("name", "") for t in steps(play)]
+    handover = names.index("Hand the metadata server's ranks to a standby")
+    assert handover + 1 == names.index("Restart the metadata server")
+    assert "groups['ceph_mds'] | length > 1" in steps(play)[handover]["when"]
