@@ -8,7 +8,9 @@ pays once per role and host. In one ``ansible-playbook`` run on every host
 of the lab (``make lab`` first), the same task, the base role's packages
 (installed on every host), alternates between the two modules ROUNDS times;
 the json callback gives each task's wall time over all hosts at once. It
-prints the median of each, the seconds saved and the ratio.
+prints the median of each, the seconds saved and the ratio. Beside them, a
+task that does nothing on the hosts (``command: true``) in the same run:
+the least any task of a re-run costs, whatever its module does.
 
     .venv/bin/python benchmarks/package_check.py [--rounds 10]
 """
@@ -29,10 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["chrony", "sudo", "openssh-server", "python3-apt", "bash-completion"]
 MODULES = {"apt": "ansible.builtin.apt", "packages": "ie.cluster.packages"}
+# A module run per host that does nothing: the floor of every remote task.
+FLOOR = {"ansible.builtin.command": {"argv": ["true"]}, "changed_when": False}
 
 
 def playbook(rounds: int) -> list[dict]:
-    """One play on every host: apt, then ie.cluster.packages, ROUNDS times."""
+    """One play on every host: apt, ie.cluster.packages, then the floor
+    task, ROUNDS times."""
     tasks = []
     for i in range(rounds):
         for label, module in MODULES.items():
@@ -40,6 +45,7 @@ def playbook(rounds: int) -> list[dict]:
             if label == "apt":
                 args["state"] = "present"
             tasks.append({"name": f"{label} {i}", module: args})
+        tasks.append({"name": f"floor {i}", **FLOOR})
     return [
         {
             "name": "Packages on a re-run",
@@ -61,7 +67,7 @@ def seconds(duration: dict) -> float:
 def task_times(report: dict) -> dict[str, list[float]]:
     """Each module's task wall times from the json callback's report; fails
     on a task that changed or failed anywhere (nothing may be missing)."""
-    times: dict[str, list[float]] = {label: [] for label in MODULES}
+    times: dict[str, list[float]] = {label: [] for label in [*MODULES, "floor"]}
     for play in report["plays"]:
         for task in play["tasks"]:
             label = task["task"]["name"].split()[0]
@@ -114,11 +120,12 @@ def main() -> int:
     report = json.loads(done.stdout)
     times = task_times(report)
     hosts = len(report["stats"])
-    apt, packages = (statistics.median(times[label]) for label in MODULES)
+    apt, packages, floor = (statistics.median(times[label]) for label in [*MODULES, "floor"])
     print(f"hosts: {hosts}, rounds: {args.rounds}, packages: {' '.join(PACKAGES)} (all installed)")
     print(f"ansible.builtin.apt    median {apt:.2f} s a task")
     print(f"ie.cluster.packages    median {packages:.2f} s a task")
     print(f"saved {apt - packages:.2f} s a task; ratio {packages / apt:.2f} of apt")
+    print(f"a task that does nothing (command: true) median {floor:.2f} s: the floor of any task")
     return 0
 
 

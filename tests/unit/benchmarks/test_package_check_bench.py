@@ -27,13 +27,19 @@ def test_the_playbook_alternates_the_two_modules_with_the_same_packages():
     assert [t["name"] for t in tasks] == [
         "apt 0",
         "packages 0",
+        "floor 0",
         "apt 1",
         "packages 1",
+        "floor 1",
         "apt 2",
         "packages 2",
+        "floor 2",
     ]
     assert tasks[0]["ansible.builtin.apt"] == {"name": package_check.PACKAGES, "state": "present"}
     assert tasks[1]["ie.cluster.packages"] == {"name": package_check.PACKAGES}
+    # the floor runs a module on every host, does nothing and changes nothing
+    assert tasks[2]["ansible.builtin.command"] == {"argv": ["true"]}
+    assert tasks[2]["changed_when"] is False
 
 
 def test_each_tasks_wall_time_is_read_per_module():
@@ -45,6 +51,7 @@ def test_each_tasks_wall_time_is_read_per_module():
                     task(
                         "packages 0", "2026-11-28T15:00:02.500000Z", "2026-11-28T15:00:02.900000Z"
                     ),
+                    task("floor 0", "2026-11-28T15:00:02.900000Z", "2026-11-28T15:00:03.100000Z"),
                 ]
             }
         ]
@@ -52,6 +59,7 @@ def test_each_tasks_wall_time_is_read_per_module():
     times = package_check.task_times(report)
     assert times["apt"] == [2.5]
     assert times["packages"] == [pytest.approx(0.4)]
+    assert times["floor"] == [pytest.approx(0.2)]
 
 
 @pytest.mark.parametrize("result", [{"changed": True}, {"failed": True, "msg": "no package"}])
