@@ -18,8 +18,8 @@ description:
     daemon. The failed daemon starts again as a standby.
   - Done while the daemon still runs, the clients reconnect to the new active
     daemon at once; when an active daemon stops with its host, the standby
-    waits for the clients of the stopped host too (up to the MDS reconnect
-    timeout), and the other clients' requests wait all that time.
+    can wait for clients of the stopped host that will not reconnect (up to
+    the MDS reconnect timeout), and the other clients' requests wait as long.
   - A daemon that holds no rank (a standby, or a standby-replay follower)
     is left as it is (not changed).
   - Fails before changing anything when no standby could take the rank over.
