@@ -80,8 +80,8 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ie.cluster.plugins.module_utils.ceph import Ceph, ceph_argument_spec
 
-# The states of a daemon that holds a rank (a standby-replay follower only
-# reads a rank's journal; failing it changes nothing for the clients).
+# A standby-replay follower has a rank in the map but only reads its
+# journal: it holds nothing the clients wait for, so it is not failed over.
 FOLLOWER = "up:standby-replay"
 
 
