@@ -85,35 +85,34 @@ from ansible_collections.ie.cluster.plugins.module_utils.ceph import Ceph, ceph_
 FOLLOWER = "up:standby-replay"
 
 
-def _daemons(mdsmap):
-    return list((mdsmap.get("info") or {}).values())
+def _daemons(dump):
+    """``(FSNAME, daemon)`` for every daemon of every file system in ``ceph fs dump``."""
+    for fs in dump.get("filesystems") or []:
+        mdsmap = fs.get("mdsmap") or {}
+        for daemon in (mdsmap.get("info") or {}).values():
+            yield mdsmap.get("fs_name"), daemon
 
 
 def ranks_held(dump, name):
     """``FSNAME:RANK`` of every rank the daemon ``name`` holds in ``ceph fs dump``."""
-    held = []
-    for fs in dump.get("filesystems") or []:
-        mdsmap = fs.get("mdsmap") or {}
-        for daemon in _daemons(mdsmap):
-            if (
-                daemon.get("name") == name
-                and daemon.get("rank", -1) >= 0
-                and daemon.get("state") != FOLLOWER
-            ):
-                held.append("%s:%d" % (mdsmap.get("fs_name"), daemon["rank"]))
-    return sorted(held)
+    return sorted(
+        "%s:%d" % (fs_name, daemon["rank"])
+        for fs_name, daemon in _daemons(dump)
+        if daemon.get("name") == name
+        and daemon.get("rank", -1) >= 0
+        and daemon.get("state") != FOLLOWER
+    )
 
 
 def can_take_over(dump, name, held):
     """Whether a standby (or a follower of each held rank) other than ``name`` is there."""
     if any(s.get("name") != name for s in dump.get("standbys") or []):
         return True
-    followed = set()
-    for fs in dump.get("filesystems") or []:
-        mdsmap = fs.get("mdsmap") or {}
-        for daemon in _daemons(mdsmap):
-            if daemon.get("state") == FOLLOWER and daemon.get("name") != name:
-                followed.add("%s:%d" % (mdsmap.get("fs_name"), daemon.get("rank", -1)))
+    followed = set(
+        "%s:%d" % (fs_name, daemon.get("rank", -1))
+        for fs_name, daemon in _daemons(dump)
+        if daemon.get("state") == FOLLOWER and daemon.get("name") != name
+    )
     return set(held) <= followed
 
 
@@ -164,10 +163,8 @@ def run_module(module):
             module.exit_json(changed=True, ranks=held, active=active, waited=waited)
         if waited >= params["timeout"]:
             states = [
-                "%s:%s %s %s"
-                % (fs["mdsmap"].get("fs_name"), d.get("rank"), d.get("name"), d.get("state"))
-                for fs in dump.get("filesystems") or []
-                for d in _daemons(fs.get("mdsmap") or {})
+                "%s:%s %s %s" % (fs_name, d.get("rank"), d.get("name"), d.get("state"))
+                for fs_name, d in _daemons(dump)
             ]
             module.fail_json(
                 msg="after ceph mds fail %s, %s not active on another daemon within %ds: %s"
