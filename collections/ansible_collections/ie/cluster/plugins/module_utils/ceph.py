@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible_collections.ie.cluster.plugins.module_utils.reconcile import finish
 from ansible_collections.ie.cluster.plugins.module_utils.runner import CommandRunner
 
@@ -25,6 +27,29 @@ CEPH_COMMON_ARGS = dict(
 
 # ``ceph`` exits with ENOENT (2) when the thing asked for does not exist.
 ENOENT = 2
+
+
+def poll(probe, timeout, interval, settle=0):
+    """Call ``probe()`` every ``interval`` seconds until it returns
+    ``(True, value)`` on every call for ``settle`` seconds in a row (at once
+    when 0), or until ``timeout + settle`` seconds have passed.
+
+    Returns ``(done, value, waited)``: whether it ended done, the last
+    call's value, and the seconds since the first call."""
+    start = time.monotonic()
+    done_since = None
+    while True:
+        done, value = probe()
+        now = time.monotonic()
+        if done:
+            done_since = now if done_since is None else done_since
+            if now - done_since >= settle:
+                return True, value, round(now - start, 1)
+        else:
+            done_since = None
+        if now - start >= timeout + settle:
+            return False, value, round(now - start, 1)
+        time.sleep(interval)
 
 
 def ceph_argument_spec(**specific):

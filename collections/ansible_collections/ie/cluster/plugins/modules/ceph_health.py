@@ -79,10 +79,8 @@ waited:
   type: float
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ie.cluster.plugins.module_utils.ceph import Ceph, ceph_argument_spec
+from ansible_collections.ie.cluster.plugins.module_utils.ceph import Ceph, ceph_argument_spec, poll
 
 RANK = {"HEALTH_OK": 0, "HEALTH_WARN": 1, "HEALTH_ERR": 2}
 
@@ -113,32 +111,29 @@ def run_module(module):
     ceph = Ceph(module)
     accept = RANK[params["status"]]
     ignore = set(params["ignore_checks"])
-    start = time.monotonic()
-    good_since = None
-    while True:
+
+    def probe():
         result = ceph.runner.run(["health", "detail", "--format", "json"], check_rc=False)
         health = ceph.runner.parse_json(result) if result.ok else {"status": "UNREACHABLE"}
-        now = time.monotonic()
-        if result.ok and effective_status(health, ignore) <= accept:
-            good_since = now if good_since is None else good_since
-            if now - good_since >= params["settle"]:
-                module.exit_json(changed=False, health=health, waited=round(now - start, 1))
-        else:
-            good_since = None
-        if now - start >= params["timeout"] + params["settle"]:
-            text = detail_text(health) if result.ok else (result.stderr or result.stdout)
-            module.fail_json(
-                msg="Ceph did not reach %s%s within %ds:\n%s"
-                % (
-                    params["status"],
-                    " for %ds in a row" % params["settle"] if params["settle"] else "",
-                    params["timeout"] + params["settle"],
-                    text,
-                ),
-                health=health,
-                waited=round(time.monotonic() - start, 1),
-            )
-        time.sleep(params["interval"])
+        return result.ok and effective_status(health, ignore) <= accept, (result, health)
+
+    good, (result, health), waited = poll(
+        probe, params["timeout"], params["interval"], params["settle"]
+    )
+    if good:
+        module.exit_json(changed=False, health=health, waited=waited)
+    text = detail_text(health) if result.ok else (result.stderr or result.stdout)
+    module.fail_json(
+        msg="Ceph did not reach %s%s within %ds:\n%s"
+        % (
+            params["status"],
+            " for %ds in a row" % params["settle"] if params["settle"] else "",
+            params["timeout"] + params["settle"],
+            text,
+        ),
+        health=health,
+        waited=waited,
+    )
 
 
 def main():

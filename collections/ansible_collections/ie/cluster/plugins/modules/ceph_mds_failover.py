@@ -75,10 +75,8 @@ waited:
   type: float
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.ie.cluster.plugins.module_utils.ceph import Ceph, ceph_argument_spec
+from ansible_collections.ie.cluster.plugins.module_utils.ceph import Ceph, ceph_argument_spec, poll
 
 # A standby-replay follower has a rank in the map but only reads its
 # journal: it holds nothing the clients wait for, so it is not failed over.
@@ -143,7 +141,6 @@ def run_module(module):
     if params["timeout"] < 0 or params["interval"] < 1:
         module.fail_json(msg="timeout must be >= 0 and interval >= 1")
     ceph = Ceph(module)
-    start = time.monotonic()
     dump = ceph.read(["fs", "dump"])
     held = ranks_held(dump, name)
     if not held or module.check_mode:
@@ -155,29 +152,25 @@ def run_module(module):
             ranks=held,
         )
     ceph.change(["mds", "fail", name])
-    while True:
+
+    def probe():
         dump = ceph.read(["fs", "dump"])
         active = active_elsewhere(dump, name, held)
-        waited = round(time.monotonic() - start, 1)
-        if active is not None:
-            module.exit_json(changed=True, ranks=held, active=active, waited=waited)
-        if waited >= params["timeout"]:
-            states = [
-                "%s:%s %s %s" % (fs_name, d.get("rank"), d.get("name"), d.get("state"))
-                for fs_name, d in _daemons(dump)
-            ]
-            module.fail_json(
-                msg="after ceph mds fail %s, %s not active on another daemon within %ds: %s"
-                % (
-                    name,
-                    ", ".join(held),
-                    params["timeout"],
-                    "; ".join(sorted(states)) or "no daemon",
-                ),
-                ranks=held,
-                waited=waited,
-            )
-        time.sleep(params["interval"])
+        return active is not None, (dump, active)
+
+    done, (dump, active), waited = poll(probe, params["timeout"], params["interval"])
+    if done:
+        module.exit_json(changed=True, ranks=held, active=active, waited=waited)
+    states = [
+        "%s:%s %s %s" % (fs_name, d.get("rank"), d.get("name"), d.get("state"))
+        for fs_name, d in _daemons(dump)
+    ]
+    module.fail_json(
+        msg="after ceph mds fail %s, %s not active on another daemon within %ds: %s"
+        % (name, ", ".join(held), params["timeout"], "; ".join(sorted(states)) or "no daemon"),
+        ranks=held,
+        waited=waited,
+    )
 
 
 def main():

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.ie.cluster.plugins.module_utils import ceph as ceph_utils
 from ansible_collections.ie.cluster.plugins.modules import ceph_mds_failover
 from ansible_collections.ie.cluster.tests.unit.plugins.modules.ceph_fake import BASE
 from ansible_collections.ie.cluster.tests.unit.plugins.modules.sacctmgr_fake import run_module
@@ -71,7 +72,7 @@ class FakeMon(object):
 
 
 def run(monkeypatch, capsys, fake, **params):
-    monkeypatch.setattr(ceph_mds_failover.time, "sleep", lambda s: None)
+    monkeypatch.setattr(ceph_utils.time, "sleep", lambda s: None)
     params.setdefault("interval", 1)
     return run_module(ceph_mds_failover.main, monkeypatch, fake, capsys, **params)
 

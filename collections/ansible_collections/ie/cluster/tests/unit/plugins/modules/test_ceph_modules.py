@@ -10,6 +10,7 @@ __metaclass__ = type
 import os
 import stat
 
+from ansible_collections.ie.cluster.plugins.module_utils import ceph as ceph_utils
 from ansible_collections.ie.cluster.plugins.modules import (
     ceph_config,
     ceph_fs,
@@ -291,7 +292,7 @@ OK = {"status": "HEALTH_OK", "checks": {}}
 
 def test_health_waits_until_ok(monkeypatch, capsys):
     fake = FakeCeph(health=[WARN, WARN, OK])
-    monkeypatch.setattr(ceph_health.time, "sleep", lambda s: None)
+    monkeypatch.setattr(ceph_utils.time, "sleep", lambda s: None)
     result = run_module(ceph_health.main, monkeypatch, fake, capsys, timeout=60, interval=1)
     assert result["changed"] is False and result["health"]["status"] == "HEALTH_OK"
     assert len(fake.calls) == 3
@@ -313,7 +314,7 @@ def test_health_ignored_checks_do_not_count(monkeypatch, capsys):
 
 
 class FakeClock:
-    """time.monotonic and time.sleep for ceph_health: sleeping moves the clock."""
+    """time.monotonic and time.sleep for module_utils.ceph.poll: sleeping moves the clock."""
 
     def __init__(self):
         self.now = 1000.0
@@ -330,7 +331,7 @@ def test_health_settle_waits_until_ok_holds(monkeypatch, capsys):
     # the peering it did not show yet, then OK for good: the first OK must not end
     # the wait, and the end needs settle seconds of OK in a row.
     clock = FakeClock()
-    monkeypatch.setattr(ceph_health, "time", clock)
+    monkeypatch.setattr(ceph_utils, "time", clock)
     fake = FakeCeph(health=[OK, WARN, OK, OK, OK, OK, OK])
     result = run_module(
         ceph_health.main, monkeypatch, fake, capsys, timeout=60, interval=5, settle=15
@@ -342,7 +343,7 @@ def test_health_settle_waits_until_ok_holds(monkeypatch, capsys):
 
 def test_health_settle_fails_when_ok_never_holds(monkeypatch, capsys):
     clock = FakeClock()
-    monkeypatch.setattr(ceph_health, "time", clock)
+    monkeypatch.setattr(ceph_utils, "time", clock)
     fake = FakeCeph(health=[OK, WARN] * 20)
     result = run_module(
         ceph_health.main, monkeypatch, fake, capsys, timeout=30, interval=5, settle=15
@@ -353,7 +354,7 @@ def test_health_settle_fails_when_ok_never_holds(monkeypatch, capsys):
 
 def test_health_without_settle_the_first_ok_ends_the_wait(monkeypatch, capsys):
     clock = FakeClock()
-    monkeypatch.setattr(ceph_health, "time", clock)
+    monkeypatch.setattr(ceph_utils, "time", clock)
     fake = FakeCeph(health=[OK, WARN])
     result = run_module(ceph_health.main, monkeypatch, fake, capsys, timeout=60, interval=5)
     assert result.get("failed") is not True and len(fake.calls) == 1
