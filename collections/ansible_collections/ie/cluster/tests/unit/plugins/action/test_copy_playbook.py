@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: ie-cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ie.cluster.copy and ie.cluster.template in ansible-playbook on this
+machine (a local connection): what they write, that a file already right is
+checked without a module, and that a file wrong in content, owner or mode,
+check mode and --diff are ansible-core's as before."""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+import grp
+import json
+import os
+import pwd
+import subprocess
+import sys
+from pathlib import Path
+
+__metaclass__ = type
+
+COLLECTIONS = Path(__file__).resolve().parents[7]
+PLAYBOOK = sys.executable.rsplit("/", 1)[0] + "/ansible-playbook"
+USER = pwd.getpwuid(os.getuid()).pw_name
+GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def play(tmp_path, *options):
+    """Run the two tasks; each task's result, and the output."""
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    (tmp_path / "templates" / "conf.j2").write_text("name={{ name }}\n")
+    tasks = [
+        {
+            "name": "template",
+            "ie.cluster.template": {
+                "src": "conf.j2",
+                "dest": str(tmp_path / "out" / "conf"),
+                "owner": USER,
+                "group": GROUP,
+                "mode": "0640",
+            },
+            "register": "t",
+        },
+        {
+            "name": "copy",
+            "ie.cluster.copy": {
+                "content": "secret\n",
+                "dest": str(tmp_path / "out" / "secret"),
+                "owner": USER,
+                "group": GROUP,
+                "mode": "0600",
+            },
+            "register": "c",
+        },
+        {
+            "name": "results",
+            "ansible.builtin.debug": {"msg": "RESULTS {{ {'t': t, 'c': c} | to_json }}"},
+        },
+    ]
+    playbook = {"hosts": "localhost", "gather_facts": False, "vars": {"name": "gs01"}, "tasks": tasks}
+    (tmp_path / "play.yml").write_text(json.dumps([playbook]))
+    (tmp_path / "out").mkdir(exist_ok=True)
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="true",
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+    )
+    (tmp_path / "ansible.cfg").write_text("[defaults]\n")
+    env["ANSIBLE_CONFIG"] = str(tmp_path / "ansible.cfg")
+    done = subprocess.run(  # noqa: S603 - this virtualenv's ansible-playbook
+        [
+            PLAYBOOK,
+            *("-i", "localhost,", "-c", "local"),
+            *("-e", f"ansible_python_interpreter={sys.executable}"),
+            *options,
+            str(tmp_path / "play.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    line = next(x for x in done.stdout.splitlines() if "RESULTS " in x)
+    return json.loads(line.split("RESULTS ", 1)[1].rstrip('"').replace('\\"', '"')), done.stdout
+
+
+def test_written_then_checked_by_the_shell_alone(tmp_path):
+    first, _ = play(tmp_path)
+    conf, secret = tmp_path / "out" / "conf", tmp_path / "out" / "secret"
+    assert first["t"]["changed"] and first["c"]["changed"]
+    assert conf.read_text() == "name=gs01\n" and secret.read_text() == "secret\n"
+    assert (os.stat(conf).st_mode & 0o7777, os.stat(secret).st_mode & 0o7777) == (0o640, 0o600)
+    again, _ = play(tmp_path)
+    for result in (again["t"], again["c"]):
+        assert result["changed"] is False and result["checked_by_shell"] is True, result
+
+
+def test_a_wrong_mode_or_content_is_put_right_by_the_builtin(tmp_path):
+    play(tmp_path)
+    conf, secret = tmp_path / "out" / "conf", tmp_path / "out" / "secret"
+    os.chmod(secret, 0o644)
+    conf.write_text("name=other\n")
+    fixed, _ = play(tmp_path)
+    assert fixed["c"]["changed"] and "checked_by_shell" not in fixed["c"]
+    assert os.stat(secret).st_mode & 0o7777 == 0o600
+    assert fixed["t"]["changed"] and conf.read_text() == "name=gs01\n"
+
+
+def test_check_mode_and_diff_report_without_writing(tmp_path):
+    play(tmp_path)
+    conf = tmp_path / "out" / "conf"
+    conf.write_text("name=other\n")
+    checked, out = play(tmp_path, "--check", "--diff")
+    assert checked["t"]["changed"] and not checked["c"]["changed"]
+    assert "-name=other" in out and "+name=gs01" in out
+    assert conf.read_text() == "name=other\n"
