@@ -31,7 +31,7 @@ from ansible.plugins.action.copy import ActionModule as BuiltinCopy
 
 __metaclass__ = type
 
-ALLOWED = {"src", "content", "dest", "owner", "group", "mode", "force", "validate"}
+ALLOWED = frozenset({"src", "content", "dest", "owner", "group", "mode", "force", "validate"})
 REQUIRED = ("dest", "owner", "group", "mode")
 # What the builtin copy action passes to the file module for a file whose
 # checksum matched (_create_remote_file_args and its own keys): anything
@@ -42,8 +42,8 @@ STAT_LINE = re.compile(r"(regular (?:empty )?file) ([0-7]{1,4}) (\d+) (\d+) (\S+
 SHA1 = re.compile(r"[0-9a-f]{40}")
 
 
-def check_arguments(args: dict, allowed: set = ALLOWED, action: str = "ie.cluster.copy") -> None:
-    """Fail for an argument the action does not take, or a required one missing."""
+def check_arguments(args: dict, allowed: frozenset, action: str) -> None:
+    """Fail for an argument ``action`` does not take, or a required one missing."""
     odd = sorted(set(args) - allowed)
     if odd:
         raise AnsibleActionFail(
@@ -79,7 +79,7 @@ def parse_stat(stdout: str) -> dict | None:
     checksum = lines[1].split(" ", 1)[0]
     if not line or not SHA1.fullmatch(checksum):
         return None
-    _, mode, uid, gid, owner, group, size = line.groups()
+    mode, uid, gid, owner, group, size = line.groups()[1:]
     return {
         "exists": True,
         "isreg": True,
@@ -150,7 +150,8 @@ class FastStat:
 class ActionModule(FastStat, BuiltinCopy):
     def run(self, tmp=None, task_vars=None):
         # The template action hands its rendered file over with follow.
-        check_arguments(self._task.args, ALLOWED | ({"follow"} if self._ie_internal else set()))
+        allowed = (ALLOWED | {"follow"}) if self._ie_internal else ALLOWED
+        check_arguments(self._task.args, allowed, "ie.cluster.copy")
         return super().run(tmp, task_vars)
 
     _ie_internal = False

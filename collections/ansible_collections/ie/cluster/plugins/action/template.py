@@ -19,7 +19,7 @@ from ansible_collections.ie.cluster.plugins.action.copy import check_arguments
 
 __metaclass__ = type
 
-ALLOWED = {"src", "dest", "owner", "group", "mode", "validate"}
+ALLOWED = frozenset({"src", "dest", "owner", "group", "mode", "validate"})
 
 
 class _Loaders:

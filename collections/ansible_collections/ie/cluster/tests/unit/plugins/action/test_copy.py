@@ -121,9 +121,13 @@ def test_the_file_module_runs_for_anything_else(asked):
 
 def test_owner_group_and_mode_are_required_and_the_builtins_other_arguments_refused():
     args = {"content": "x", "dest": "/etc/x", "owner": "root", "group": "root", "mode": "0644"}
-    copy.check_arguments(args)
+    copy.check_arguments(args, copy.ALLOWED, "ie.cluster.copy")
     for missing in ("owner", "group", "mode", "dest"):
         with pytest.raises(AnsibleActionFail, match="needs " + missing):
-            copy.check_arguments({k: v for k, v in args.items() if k != missing})
+            copy.check_arguments(
+                {k: v for k, v in args.items() if k != missing}, copy.ALLOWED, "ie.cluster.copy"
+            )
     with pytest.raises(AnsibleActionFail, match="does not take backup, remote_src"):
-        copy.check_arguments({**args, "remote_src": True, "backup": True})
+        copy.check_arguments(
+            {**args, "remote_src": True, "backup": True}, copy.ALLOWED, "ie.cluster.copy"
+        )

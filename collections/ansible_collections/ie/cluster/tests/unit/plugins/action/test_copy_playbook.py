@@ -56,7 +56,8 @@ def play(tmp_path, *options):
             "ansible.builtin.debug": {"msg": "RESULTS {{ {'t': t, 'c': c} | to_json }}"},
         },
     ]
-    playbook = {"hosts": "localhost", "gather_facts": False, "vars": {"name": "gs01"}, "tasks": tasks}
+    playbook = {"hosts": "localhost", "gather_facts": False, "vars": {"name": "gs01"}}
+    playbook["tasks"] = tasks
     (tmp_path / "play.yml").write_text(json.dumps([playbook]))
     (tmp_path / "out").mkdir(exist_ok=True)
     env = dict(
@@ -90,12 +91,12 @@ def play(tmp_path, *options):
 
 
 def test_written_then_checked_by_the_shell_alone(tmp_path):
-    first, _ = play(tmp_path)
+    first = play(tmp_path)[0]
     conf, secret = tmp_path / "out" / "conf", tmp_path / "out" / "secret"
     assert first["t"]["changed"] and first["c"]["changed"]
     assert conf.read_text() == "name=gs01\n" and secret.read_text() == "secret\n"
     assert (os.stat(conf).st_mode & 0o7777, os.stat(secret).st_mode & 0o7777) == (0o640, 0o600)
-    again, _ = play(tmp_path)
+    again = play(tmp_path)[0]
     for result in (again["t"], again["c"]):
         assert result["changed"] is False and result["checked_by_shell"] is True, result
 
@@ -105,7 +106,7 @@ def test_a_wrong_mode_or_content_is_put_right_by_the_builtin(tmp_path):
     conf, secret = tmp_path / "out" / "conf", tmp_path / "out" / "secret"
     os.chmod(secret, 0o644)
     conf.write_text("name=other\n")
-    fixed, _ = play(tmp_path)
+    fixed = play(tmp_path)[0]
     assert fixed["c"]["changed"] and "checked_by_shell" not in fixed["c"]
     assert os.stat(secret).st_mode & 0o7777 == 0o600
     assert fixed["t"]["changed"] and conf.read_text() == "name=gs01\n"
