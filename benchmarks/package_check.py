@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
-"""Benchmark: a role's package task on a re-run, ie.cluster.packages against apt.
+"""Benchmark: a role's package and file tasks on a re-run, ie.cluster's
+actions against the builtin modules.
 
 Every role installs its packages with ``ie.cluster.packages``, which asks
 dpkg first and starts ``ansible.builtin.apt`` only when something is
-missing. On a re-run nothing is: this times that case, the one every re-run
-pays once per role and host. In one ``ansible-playbook`` run on every host
-of the lab (``make lab`` first), the same task, the base role's packages
-(installed on every host), alternates between the two modules ROUNDS times;
-the json callback gives each task's wall time over all hosts at once. It
-prints the median of each, the seconds saved and the ratio. Beside them, a
-task that does nothing on the hosts (``command: true``) in the same run:
-the least any task of a re-run costs, whatever its module does.
+missing, and writes its files with ``ie.cluster.copy`` and
+``ie.cluster.template``, which read a file already right with one shell
+command instead of the ``stat`` and ``file`` modules. On a re-run nothing
+is to do: this times that case, the one every re-run pays once per task and
+host. In one ``ansible-playbook`` run on every host of the lab (``make lab``
+first), the same task, the base role's packages (installed on every host),
+alternates between apt and ie.cluster.packages ROUNDS times, and the same
+file (written once before) between the builtin copy and template and
+ie.cluster's; the json callback gives each task's wall time over all hosts
+at once. It prints the median of each, the seconds saved and the ratio.
+Beside them, a task that does nothing on the hosts (``command: true``) in
+the same run: the least any task of a re-run costs, whatever its module
+does.
 
     .venv/bin/python benchmarks/package_check.py [--rounds 10]
 """
@@ -31,21 +37,45 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["chrony", "sudo", "openssh-server", "python3-apt", "bash-completion"]
 MODULES = {"apt": "ansible.builtin.apt", "packages": "ie.cluster.packages"}
+# The same file through the builtin action and ie.cluster's, each pair.
+FILES = {
+    "copy": {"content": "ie-cluster benchmark\n", "dest": "/root/ie-bench-copy"},
+    "template": {"src": "ie-bench.j2", "dest": "/root/ie-bench-template"},
+}
+FILE_ATTRIBUTES = {"owner": "root", "group": "root", "mode": "0644"}
+TEMPLATE = "{{ inventory_hostname }} ie-cluster benchmark\n"
 # A module run per host that does nothing: the floor of every remote task.
 FLOOR = {"ansible.builtin.command": {"argv": ["true"]}, "changed_when": False}
+LABELS = [*MODULES, *(f"{kind}-{side}" for kind in FILES for side in ("builtin", "ie")), "floor"]
+
+
+def file_task(label: str, kind: str, side: str) -> dict:
+    module = ("ansible.builtin." if side == "builtin" else "ie.cluster.") + kind
+    return {"name": label, module: {**FILES[kind], **FILE_ATTRIBUTES}}
 
 
 def playbook(rounds: int) -> list[dict]:
-    """One play on every host: apt, ie.cluster.packages, then the floor
-    task, ROUNDS times."""
-    tasks = []
+    """One play on every host: the files written (setup), then apt,
+    ie.cluster.packages, each file through both actions, and the floor
+    task, ROUNDS times; the files removed (cleanup)."""
+    tasks = [file_task("setup", kind, "builtin") for kind in FILES]
     for i in range(rounds):
         for label, module in MODULES.items():
             args = {"name": PACKAGES}
             if label == "apt":
                 args["state"] = "present"
             tasks.append({"name": f"{label} {i}", module: args})
+        for kind in FILES:
+            for side in ("builtin", "ie"):
+                tasks.append(file_task(f"{kind}-{side} {i}", kind, side))
         tasks.append({"name": f"floor {i}", **FLOOR})
+    tasks.append(
+        {
+            "name": "cleanup",
+            "ansible.builtin.file": {"path": "{{ item }}", "state": "absent"},
+            "loop": [f["dest"] for f in FILES.values()],
+        }
+    )
     return [
         {
             "name": "Packages on a re-run",
@@ -67,10 +97,12 @@ def seconds(duration: dict) -> float:
 def task_times(report: dict) -> dict[str, list[float]]:
     """Each module's task wall times from the json callback's report; fails
     on a task that changed or failed anywhere (nothing may be missing)."""
-    times: dict[str, list[float]] = {label: [] for label in [*MODULES, "floor"]}
+    times: dict[str, list[float]] = {label: [] for label in LABELS}
     for play in report["plays"]:
         for task in play["tasks"]:
             label = task["task"]["name"].split()[0]
+            if label in ("setup", "cleanup"):
+                continue
             for host, result in task["hosts"].items():
                 if result.get("failed") or result.get("changed"):
                     raise SystemExit(
@@ -93,9 +125,11 @@ def main() -> int:
         # only the json report on stdout (ansible.cfg adds profile_tasks)
         ANSIBLE_CALLBACKS_ENABLED="ansible.posix.json",
     )
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=ROOT) as book:
-        json.dump(playbook(args.rounds), book)
-        book.flush()
+    with tempfile.TemporaryDirectory(dir=ROOT) as where:
+        book = Path(where) / "package_check.yml"
+        book.write_text(json.dumps(playbook(args.rounds)))
+        (Path(where) / "templates").mkdir()
+        (Path(where) / "templates" / FILES["template"]["src"]).write_text(TEMPLATE)
         done = subprocess.run(  # noqa: S603 - the project's ansible-playbook on its own lab
             [
                 shutil.which("ansible-playbook", path=str(ROOT / ".venv/bin"))
@@ -106,7 +140,7 @@ def main() -> int:
                 "inventories/lab",
                 "--vault-password-file",
                 "inventories/lab-vault-password.LAB-ONLY-NOT-SECRET",
-                book.name,
+                str(book),
             ],
             cwd=ROOT,
             env=env,
@@ -120,11 +154,18 @@ def main() -> int:
     report = json.loads(done.stdout)
     times = task_times(report)
     hosts = len(report["stats"])
-    apt, packages, floor = (statistics.median(times[label]) for label in [*MODULES, "floor"])
+    median = {label: statistics.median(times[label]) for label in LABELS}
+    apt, packages, floor = median["apt"], median["packages"], median["floor"]
     print(f"hosts: {hosts}, rounds: {args.rounds}, packages: {' '.join(PACKAGES)} (all installed)")
     print(f"ansible.builtin.apt    median {apt:.2f} s a task")
     print(f"ie.cluster.packages    median {packages:.2f} s a task")
     print(f"saved {apt - packages:.2f} s a task; ratio {packages / apt:.2f} of apt")
+    for kind in FILES:
+        builtin, ours = median[f"{kind}-builtin"], median[f"{kind}-ie"]
+        print(
+            f"{kind}, the file already right: ansible.builtin.{kind} median {builtin:.2f} s,"
+            f" ie.cluster.{kind} {ours:.2f} s a task; ratio {ours / builtin:.2f}"
+        )
     print(f"a task that does nothing (command: true) median {floor:.2f} s: the floor of any task")
     return 0
 

@@ -22,24 +22,27 @@ def task(name: str, start: str, end: str, **result) -> dict:
     }
 
 
-def test_the_playbook_alternates_the_two_modules_with_the_same_packages():
-    tasks = package_check.playbook(3)[0]["tasks"]
+def test_the_playbook_alternates_each_pair_of_modules_on_the_same_work():
+    tasks = package_check.playbook(2)[0]["tasks"]
+    each = ["apt", "packages", "copy-builtin", "copy-ie", "template-builtin", "template-ie"]
+    each.append("floor")
     assert [t["name"] for t in tasks] == [
-        "apt 0",
-        "packages 0",
-        "floor 0",
-        "apt 1",
-        "packages 1",
-        "floor 1",
-        "apt 2",
-        "packages 2",
-        "floor 2",
+        "setup",
+        "setup",
+        *(f"{label} {i}" for i in range(2) for label in each),
+        "cleanup",
     ]
-    assert tasks[0]["ansible.builtin.apt"] == {"name": package_check.PACKAGES, "state": "present"}
-    assert tasks[1]["ie.cluster.packages"] == {"name": package_check.PACKAGES}
+    assert tasks[2]["ansible.builtin.apt"] == {"name": package_check.PACKAGES, "state": "present"}
+    assert tasks[3]["ie.cluster.packages"] == {"name": package_check.PACKAGES}
+    # the same file, its owner, group and mode, through both actions
+    assert tasks[4]["ansible.builtin.copy"] == tasks[5]["ie.cluster.copy"]
+    assert tasks[5]["ie.cluster.copy"] == tasks[0]["ansible.builtin.copy"]
+    assert tasks[6]["ansible.builtin.template"] == tasks[7]["ie.cluster.template"]
+    assert tasks[7]["ie.cluster.template"]["mode"] == "0644"
     # the floor runs a module on every host, does nothing and changes nothing
-    assert tasks[2]["ansible.builtin.command"] == {"argv": ["true"]}
-    assert tasks[2]["changed_when"] is False
+    assert tasks[8]["ansible.builtin.command"] == {"argv": ["true"]}
+    assert tasks[8]["changed_when"] is False
+    assert tasks[-1]["ansible.builtin.file"]["state"] == "absent"
 
 
 def test_each_tasks_wall_time_is_read_per_module():
@@ -52,6 +55,8 @@ def test_each_tasks_wall_time_is_read_per_module():
                         "packages 0", "2026-11-28T15:00:02.500000Z", "2026-11-28T15:00:02.900000Z"
                     ),
                     task("floor 0", "2026-11-28T15:00:02.900000Z", "2026-11-28T15:00:03.100000Z"),
+                    # written before the rounds: it changes, and is not timed
+                    task("setup", "2026-11-28T14:59:00Z", "2026-11-28T15:00:00Z", changed=True),
                 ]
             }
         ]
@@ -60,6 +65,7 @@ def test_each_tasks_wall_time_is_read_per_module():
     assert times["apt"] == [2.5]
     assert times["packages"] == [pytest.approx(0.4)]
     assert times["floor"] == [pytest.approx(0.2)]
+    assert times["copy-ie"] == [] and "setup" not in times
 
 
 @pytest.mark.parametrize("result", [{"changed": True}, {"failed": True, "msg": "no package"}])
