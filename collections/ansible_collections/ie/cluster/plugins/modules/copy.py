@@ -22,6 +22,8 @@ description:
   - It runs as an action plugin; this file is its documentation.
 author: ie-cluster system admin team (@ie-cluster)
 version_added: 1.0.0
+extends_documentation_fragment:
+  - ie.cluster.files
 options:
   src:
     description: As M(ansible.builtin.copy)'s, a file of the role's C(files) (a directory is not for this module).
@@ -29,36 +31,10 @@ options:
   content:
     description: As M(ansible.builtin.copy)'s.
     type: str
-  dest:
-    description: As M(ansible.builtin.copy)'s; the file's full path.
-    type: path
-    required: true
-  owner:
-    description: The file's owner, a name or a number.
-    type: str
-    required: true
-  group:
-    description: The file's group, a name or a number.
-    type: str
-    required: true
-  mode:
-    description: The file's mode, an octal string such as V("0640") (another form is left to the C(file) module).
-    type: raw
-    required: true
   force:
     description: As M(ansible.builtin.copy)'s.
     type: bool
     default: true
-  validate:
-    description: As M(ansible.builtin.copy)'s.
-    type: str
-attributes:
-  check_mode:
-    support: full
-    description: As M(ansible.builtin.copy)'s.
-  diff_mode:
-    support: full
-    description: As M(ansible.builtin.copy)'s.
 seealso:
   - module: ansible.builtin.copy
   - module: ie.cluster.template

@@ -19,37 +19,13 @@ description:
   - It runs as an action plugin; this file is its documentation.
 author: ie-cluster system admin team (@ie-cluster)
 version_added: 1.0.0
+extends_documentation_fragment:
+  - ie.cluster.files
 options:
   src:
     description: As M(ansible.builtin.template)'s, a template of the role's C(templates).
     type: path
     required: true
-  dest:
-    description: As M(ansible.builtin.template)'s; the file's full path.
-    type: path
-    required: true
-  owner:
-    description: The file's owner, a name or a number.
-    type: str
-    required: true
-  group:
-    description: The file's group, a name or a number.
-    type: str
-    required: true
-  mode:
-    description: The file's mode, an octal string such as V("0640") (another form is left to the C(file) module).
-    type: raw
-    required: true
-  validate:
-    description: As M(ansible.builtin.template)'s.
-    type: str
-attributes:
-  check_mode:
-    support: full
-    description: As M(ansible.builtin.template)'s.
-  diff_mode:
-    support: full
-    description: As M(ansible.builtin.template)'s.
 seealso:
   - module: ansible.builtin.template
   - module: ie.cluster.copy
