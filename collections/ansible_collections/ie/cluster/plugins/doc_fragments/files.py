@@ -25,7 +25,9 @@ options:
     type: str
     required: true
   mode:
-    description: The file's mode, an octal string such as V("0640") (another form is left to the C(file) module).
+    description:
+      - The file's mode, an octal string such as V("0640").
+      - Another form is left to the C(file) module.
     type: raw
     required: true
   validate:
