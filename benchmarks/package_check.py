@@ -4,16 +4,21 @@ actions against the builtin modules.
 
 Every role installs its packages with ``ie.cluster.packages``, which asks
 dpkg first and starts ``ansible.builtin.apt`` only when something is
-missing, and writes its files with ``ie.cluster.copy`` and
+missing, writes its files with ``ie.cluster.copy`` and
 ``ie.cluster.template``, which read a file already right with one shell
-command instead of the ``stat`` and ``file`` modules. On a re-run nothing
+command instead of the ``stat`` and ``file`` modules, and keeps its
+directories and services with ``ie.cluster.file`` and ``ie.cluster.service``,
+which ask one shell command before the builtin module. On a re-run nothing
 is to do: this times that case, the one every re-run pays once per task and
 host. In one ``ansible-playbook`` run on every host of the lab (``make lab``
 first), the same task, the base role's packages (installed on every host),
-alternates between apt and ie.cluster.packages ROUNDS times, and the same
+alternates between apt and ie.cluster.packages ROUNDS times, the same
 file (written once before) between the builtin copy and template and
-ie.cluster's; the json callback gives each task's wall time over all hosts
-at once. It prints the median of each, the seconds saved and the ratio.
+ie.cluster's, the same directory between the builtin file and
+ie.cluster.file, and the SSH daemon's unit (running and enabled on every
+host) between ansible.builtin.systemd_service and ie.cluster.service; the
+json callback gives each task's wall time over all hosts at once. It
+prints the median of each, the seconds saved and the ratio.
 Beside them, a task that does nothing on the hosts (``command: true``) in
 the same run: the least any task of a re-run costs, whatever its module
 does.
@@ -37,12 +42,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["chrony", "sudo", "openssh-server", "python3-apt", "bash-completion"]
 MODULES = {"apt": "ansible.builtin.apt", "packages": "ie.cluster.packages"}
-# The same file through the builtin action and ie.cluster's, each pair.
-FILES = {
-    "copy": {"content": "ie-cluster benchmark\n", "dest": "/root/ie-bench-copy"},
-    "template": {"src": "ie-bench.j2", "dest": "/root/ie-bench-template"},
-}
 FILE_ATTRIBUTES = {"owner": "root", "group": "root", "mode": "0644"}
+# The same work through the builtin module and ie.cluster's, each pair: the
+# builtin's name (ie.cluster's is the same name in ie.cluster) and the arguments.
+FILES = {
+    "copy": (
+        "copy",
+        {"content": "ie-cluster benchmark\n", "dest": "/root/ie-bench-copy", **FILE_ATTRIBUTES},
+    ),
+    "template": ("template", {"src": "ie-bench.j2", "dest": "/root/ie-bench-template"}),
+    "file": (
+        "file",
+        {"path": "/root/ie-bench-dir", "state": "directory", **FILE_ATTRIBUTES, "mode": "0755"},
+    ),
+    "service": ("systemd_service", {"name": "ssh", "state": "started", "enabled": True}),
+}
+FILES["template"][1].update(FILE_ATTRIBUTES)
+# Written once before the rounds, removed after them.
+MADE = ("copy", "template", "file")
 TEMPLATE = "{{ inventory_hostname }} ie-cluster benchmark\n"
 # A module run per host that does nothing: the floor of every remote task.
 FLOOR = {"ansible.builtin.command": {"argv": ["true"]}, "changed_when": False}
@@ -50,15 +67,16 @@ LABELS = [*MODULES, *(f"{kind}-{side}" for kind in FILES for side in ("builtin",
 
 
 def file_task(label: str, kind: str, side: str) -> dict:
-    module = ("ansible.builtin." if side == "builtin" else "ie.cluster.") + kind
-    return {"name": label, module: {**FILES[kind], **FILE_ATTRIBUTES}}
+    builtin, args = FILES[kind]
+    module = f"ansible.builtin.{builtin}" if side == "builtin" else f"ie.cluster.{kind}"
+    return {"name": label, module: dict(args)}
 
 
 def playbook(rounds: int) -> list[dict]:
     """One play on every host: the files written (setup), then apt,
     ie.cluster.packages, each file through both actions, and the floor
     task, ROUNDS times; the files removed (cleanup)."""
-    tasks = [file_task("setup", kind, "builtin") for kind in FILES]
+    tasks = [file_task("setup", kind, "builtin") for kind in MADE]
     for i in range(rounds):
         for label, module in MODULES.items():
             args = {"name": PACKAGES}
@@ -73,12 +91,12 @@ def playbook(rounds: int) -> list[dict]:
         {
             "name": "cleanup",
             "ansible.builtin.file": {"path": "{{ item }}", "state": "absent"},
-            "loop": [f["dest"] for f in FILES.values()],
+            "loop": [FILES[kind][1].get("dest", FILES[kind][1].get("path")) for kind in MADE],
         }
     )
     return [
         {
-            "name": "Packages on a re-run",
+            "name": "Packages, files and services on a re-run",
             "hosts": "all",
             "become": True,
             "gather_facts": False,
@@ -129,7 +147,7 @@ def main() -> int:
         book = Path(where) / "package_check.yml"
         book.write_text(json.dumps(playbook(args.rounds)))
         (Path(where) / "templates").mkdir()
-        (Path(where) / "templates" / FILES["template"]["src"]).write_text(TEMPLATE)
+        (Path(where) / "templates" / FILES["template"][1]["src"]).write_text(TEMPLATE)
         done = subprocess.run(  # noqa: S603 - the project's ansible-playbook on its own lab
             [
                 shutil.which("ansible-playbook", path=str(ROOT / ".venv/bin"))
@@ -160,10 +178,10 @@ def main() -> int:
     print(f"ansible.builtin.apt    median {apt:.2f} s a task")
     print(f"ie.cluster.packages    median {packages:.2f} s a task")
     print(f"saved {apt - packages:.2f} s a task; ratio {packages / apt:.2f} of apt")
-    for kind in FILES:
+    for kind, (module, _) in FILES.items():
         builtin, ours = median[f"{kind}-builtin"], median[f"{kind}-ie"]
         print(
-            f"{kind}, the file already right: ansible.builtin.{kind} median {builtin:.2f} s,"
+            f"{kind}, nothing to change: ansible.builtin.{module} median {builtin:.2f} s,"
             f" ie.cluster.{kind} {ours:.2f} s a task; ratio {ours / builtin:.2f}"
         )
     print(f"a task that does nothing (command: true) median {floor:.2f} s: the floor of any task")

@@ -25,24 +25,39 @@ def task(name: str, start: str, end: str, **result) -> dict:
 def test_the_playbook_alternates_each_pair_of_modules_on_the_same_work():
     tasks = package_check.playbook(2)[0]["tasks"]
     each = ["apt", "packages", "copy-builtin", "copy-ie", "template-builtin", "template-ie"]
-    each.append("floor")
+    each += ["file-builtin", "file-ie", "service-builtin", "service-ie", "floor"]
     assert [t["name"] for t in tasks] == [
+        "setup",
         "setup",
         "setup",
         *(f"{label} {i}" for i in range(2) for label in each),
         "cleanup",
     ]
-    assert tasks[2]["ansible.builtin.apt"] == {"name": package_check.PACKAGES, "state": "present"}
-    assert tasks[3]["ie.cluster.packages"] == {"name": package_check.PACKAGES}
+    assert tasks[3]["ansible.builtin.apt"] == {"name": package_check.PACKAGES, "state": "present"}
+    assert tasks[4]["ie.cluster.packages"] == {"name": package_check.PACKAGES}
     # the same file, its owner, group and mode, through both actions
-    assert tasks[4]["ansible.builtin.copy"] == tasks[5]["ie.cluster.copy"]
-    assert tasks[5]["ie.cluster.copy"] == tasks[0]["ansible.builtin.copy"]
-    assert tasks[6]["ansible.builtin.template"] == tasks[7]["ie.cluster.template"]
-    assert tasks[7]["ie.cluster.template"]["mode"] == "0644"
+    assert tasks[5]["ansible.builtin.copy"] == tasks[6]["ie.cluster.copy"]
+    assert tasks[6]["ie.cluster.copy"] == tasks[0]["ansible.builtin.copy"]
+    assert tasks[7]["ansible.builtin.template"] == tasks[8]["ie.cluster.template"]
+    assert tasks[8]["ie.cluster.template"]["mode"] == "0644"
+    # the same directory, made before the rounds; the same running service
+    assert (
+        tasks[9]["ansible.builtin.file"]
+        == tasks[10]["ie.cluster.file"]
+        == tasks[2]["ansible.builtin.file"]
+    )
+    assert tasks[10]["ie.cluster.file"]["state"] == "directory"
+    assert tasks[11]["ansible.builtin.systemd_service"] == tasks[12]["ie.cluster.service"]
+    assert tasks[12]["ie.cluster.service"] == {"name": "ssh", "state": "started", "enabled": True}
     # the floor runs a module on every host, does nothing and changes nothing
-    assert tasks[8]["ansible.builtin.command"] == {"argv": ["true"]}
-    assert tasks[8]["changed_when"] is False
+    assert tasks[13]["ansible.builtin.command"] == {"argv": ["true"]}
+    assert tasks[13]["changed_when"] is False
     assert tasks[-1]["ansible.builtin.file"]["state"] == "absent"
+    assert tasks[-1]["loop"] == [
+        "/root/ie-bench-copy",
+        "/root/ie-bench-template",
+        "/root/ie-bench-dir",
+    ]
 
 
 def test_each_tasks_wall_time_is_read_per_module():

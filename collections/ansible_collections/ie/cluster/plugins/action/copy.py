@@ -42,7 +42,9 @@ STAT_LINE = re.compile(r"(regular (?:empty )?file) ([0-7]{1,4}) (\d+) (\d+) (\S+
 SHA1 = re.compile(r"[0-9a-f]{40}")
 
 
-def check_arguments(args: dict, allowed: frozenset, action: str) -> None:
+def check_arguments(
+    args: dict, allowed: frozenset, action: str, required: tuple = REQUIRED
+) -> None:
     """Fail for an argument ``action`` does not take, or a required one missing."""
     odd = sorted(set(args) - allowed)
     if odd:
@@ -50,7 +52,7 @@ def check_arguments(args: dict, allowed: frozenset, action: str) -> None:
             "%s does not take %s (it takes %s; the rest is the builtin's)"
             % (action, ", ".join(odd), ", ".join(sorted(allowed)))
         )
-    missing = [name for name in REQUIRED if args.get(name) in (None, "")]
+    missing = [name for name in required if args.get(name) in (None, "")]
     if missing:
         raise AnsibleActionFail(
             "%s needs %s: every file says who owns it and who can read it"
@@ -101,14 +103,21 @@ def attributes_match(file_args: dict, status: dict) -> bool:
         return False
     if file_args.get("recurse"):
         return False
-    mode = file_args.get("mode")
+    return owner_group_mode_match(file_args, status)
+
+
+def owner_group_mode_match(asked: dict, status: dict) -> bool:
+    """Are the owner, group and octal mode ``asked`` (those given) the ones in
+    ``status`` (a stat's mode, uid, gid, pw_name, gr_name)? A mode that is not
+    an octal string is not known to match."""
+    mode = asked.get("mode")
     if mode is not None:
         if not isinstance(mode, str) or not OCTAL.fullmatch(mode):
             return False
         if int(mode, 8) != int(status["mode"], 8):
             return False
     for key, name, number in (("owner", "pw_name", "uid"), ("group", "gr_name", "gid")):
-        want = file_args.get(key)
+        want = asked.get(key)
         if want is not None and str(want) not in (status[name], str(status[number])):
             return False
     return True

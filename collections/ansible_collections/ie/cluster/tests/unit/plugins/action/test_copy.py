@@ -2,7 +2,7 @@
 # Copyright: ie-cluster contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """ie.cluster.copy's shell stat and its test of the file module's work, on
-real files here (the playbook runs are in test_copy_playbook.py)."""
+real files here (the playbook runs are in test_files_playbook.py)."""
 
 from __future__ import absolute_import, annotations, division, print_function
 

@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: ie-cluster contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ie.cluster.copy and ie.cluster.template in ansible-playbook on this
-machine (a local connection): what they write, that a file already right is
-checked without a module, and that a file wrong in content, owner or mode,
-check mode and --diff are ansible-core's as before."""
+"""ie.cluster.copy, ie.cluster.template and ie.cluster.file in
+ansible-playbook on this machine (a local connection): what they write, that
+a file or directory already right is checked without a module, and that one
+wrong in content, owner or mode, check mode and --diff are ansible-core's as
+before."""
 
 from __future__ import absolute_import, annotations, division, print_function
 
@@ -24,12 +25,12 @@ USER = pwd.getpwuid(os.getuid()).pw_name
 GROUP = grp.getgrgid(os.getgid()).gr_name
 
 
-def play(tmp_path, *options):
-    """Run the two tasks; their results on the host, by name ("t", "c"), from
-    the json callback's report."""
+def play(tmp_path, *options, tasks=None):
+    """Run ``tasks`` (by default, the two file tasks "t" and "c"); their
+    results on the host, by name, from the json callback's report."""
     (tmp_path / "templates").mkdir(exist_ok=True)
     (tmp_path / "templates" / "conf.j2").write_text("name={{ name }}\n")
-    tasks = [
+    tasks = tasks or [
         {
             "name": "t",
             "ie.cluster.template": {
@@ -116,3 +117,48 @@ def test_check_mode_and_diff_report_without_writing(tmp_path):
     diff = checked["t"]["diff"][0]
     assert (diff["before"], diff["after"]) == ("name=other\n", "name=gs01\n")
     assert conf.read_text() == "name=other\n"
+
+
+def folders(tmp_path):
+    """ie.cluster.file's tasks: a directory "d" (with its parent) and a path
+    "gone" removed."""
+    return [
+        {
+            "name": "d",
+            "ie.cluster.file": {
+                "path": str(tmp_path / "out" / "new" / "d"),
+                "state": "directory",
+                "owner": USER,
+                "group": GROUP,
+                "mode": "0750",
+            },
+        },
+        {"name": "gone", "ie.cluster.file": {"path": str(tmp_path / "old"), "state": "absent"}},
+    ]
+
+
+def test_a_directory_made_and_a_path_removed_then_checked_by_the_shell_alone(tmp_path):
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "f").write_text("x")
+    first = play(tmp_path, tasks=folders(tmp_path))
+    made = tmp_path / "out" / "new" / "d"
+    assert first["d"]["changed"] and first["gone"]["changed"]
+    assert os.stat(made).st_mode & 0o7777 == 0o750 and not (tmp_path / "old").exists()
+    again = play(tmp_path, tasks=folders(tmp_path))
+    for result in (again["d"], again["gone"]):
+        assert result["changed"] is False and result["checked_by_shell"] is True, result
+
+
+def test_a_wrong_mode_is_put_right_and_check_mode_reports_without_doing(tmp_path):
+    play(tmp_path, tasks=folders(tmp_path))
+    made = tmp_path / "out" / "new" / "d"
+    os.chmod(made, 0o755)  # noqa: S103 - a mode to put right
+    (tmp_path / "old").write_text("back again")
+    checked = play(tmp_path, "--check", "--diff", tasks=folders(tmp_path))
+    assert checked["d"]["changed"] and checked["gone"]["changed"]
+    assert "checked_by_shell" not in checked["d"]
+    assert checked["d"]["diff"]["before"]["mode"] == "0755"
+    assert os.stat(made).st_mode & 0o7777 == 0o755 and (tmp_path / "old").exists()
+    fixed = play(tmp_path, tasks=folders(tmp_path))
+    assert fixed["d"]["changed"] and fixed["gone"]["changed"]
+    assert os.stat(made).st_mode & 0o7777 == 0o750 and not (tmp_path / "old").exists()

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: ie-cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ie.cluster.service: a systemd unit started or stopped, enabled or not, as
+ansible.builtin.systemd_service does it, with one shell command where nothing
+is to change.
+
+ansible.builtin.systemd_service starts Python and the module on the host,
+which asks systemd for the unit's whole state, also on a re-run where the
+service runs and is enabled. This action first asks ``systemctl is-enabled``
+and ``systemctl is-active`` in one shell command over the task's connection
+(with its become). When the answers are exactly what the task asks, it
+returns unchanged; anything else (a unit to start, stop, enable or disable,
+``static``, ``activating``, an answer not understood) runs
+ansible.builtin.systemd_service with the same arguments, which does the
+work, check mode included.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+import shlex
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+
+__metaclass__ = type
+
+ALLOWED = frozenset({"name", "state", "enabled"})
+ACTIVE = {"started": "active", "stopped": "inactive"}
+ENABLED = {True: "enabled", False: "disabled"}
+
+
+def probe_command(name: str) -> str:
+    """One shell command: systemctl's is-enabled and is-active answers, a line each."""
+    quoted = shlex.quote(name)
+    return f"systemctl is-enabled -- {quoted}; systemctl is-active -- {quoted}; true"
+
+
+def already_so(args: dict, stdout: str) -> bool:
+    """Would ansible.builtin.systemd_service with ``args`` change nothing,
+    systemctl having answered ``stdout``?"""
+    lines = stdout.strip().splitlines()
+    return len(lines) == 2 and lines == [ENABLED[args["enabled"]], ACTIVE[args["state"]]]
+
+
+def check_service_arguments(args: dict) -> None:
+    """A unit's name, a state of ACTIVE and enabled true or false, nothing else."""
+    odd = sorted(set(args) - ALLOWED)
+    if odd:
+        raise AnsibleActionFail(
+            "ie.cluster.service does not take %s (it takes name, state and enabled;"
+            " the rest is ansible.builtin.systemd_service's)" % ", ".join(odd)
+        )
+    if not isinstance(args.get("name"), str) or not args["name"]:
+        raise AnsibleActionFail("ie.cluster.service needs name, the unit")
+    if args.get("state") not in ACTIVE:
+        raise AnsibleActionFail(
+            "ie.cluster.service's state is started or stopped, not %r" % (args.get("state"),)
+        )
+    if not isinstance(args.get("enabled"), bool):
+        raise AnsibleActionFail("ie.cluster.service needs enabled, true or false")
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = dict(self._task.args)
+        if isinstance(args.get("enabled"), str):  # a templated boolean
+            args["enabled"] = boolean(args["enabled"], strict=True)
+        check_service_arguments(args)
+        answer = self._low_level_execute_command(probe_command(args["name"]), sudoable=True)
+        if answer.get("rc") == 0 and already_so(args, answer.get("stdout", "")):
+            result.update(
+                changed=False,
+                name=args["name"],
+                state=args["state"],
+                enabled=args["enabled"],
+                checked_by_shell=True,
+            )
+            return result
+        result.update(
+            self._execute_module(
+                module_name="ansible.legacy.systemd_service", module_args=args, task_vars=task_vars
+            )
+        )
+        return result

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: ie-cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ie.cluster.service's probe (run by a shell against a stand-in systemctl
+that records what it was asked), its decision and its arguments."""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+import os
+import subprocess
+
+import pytest
+from ansible.errors import AnsibleActionFail
+from ansible_collections.ie.cluster.plugins.action import service
+
+__metaclass__ = type
+
+STARTED = {"name": "ceph-mon@gs01", "state": "started", "enabled": True}
+
+
+def probe(tmp_path, name, enabled, active, enabled_rc=0, active_rc=0):
+    """probe_command(name) in a shell whose systemctl answers as asked; its
+    stdout, and the arguments systemctl was given."""
+    fake = tmp_path / "systemctl"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {tmp_path}/asked\n'
+        f'case "$1" in is-enabled) echo {enabled}; exit {enabled_rc};;'
+        f" is-active) echo {active}; exit {active_rc};; esac\n"
+    )
+    fake.chmod(0o755)
+    done = subprocess.run(  # noqa: S603 - the command under test
+        ["/bin/sh", "-c", service.probe_command(name)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, (tmp_path / "asked").read_text().splitlines()
+
+
+def test_the_probe_asks_both_and_quotes_the_name(tmp_path):
+    out, asked = probe(tmp_path, "x; touch y", "enabled", "active")
+    assert out == "enabled\nactive\n"
+    assert asked == ["is-enabled -- x; touch y", "is-active -- x; touch y"]
+    assert not (tmp_path / "y").exists()
+
+
+def test_a_stopped_disabled_unit_answers_with_non_zero_status_and_is_still_read(tmp_path):
+    out = probe(tmp_path, "x", "disabled", "inactive", enabled_rc=1, active_rc=3)[0]
+    assert service.already_so({"name": "x", "state": "stopped", "enabled": False}, out)
+    assert not service.already_so(STARTED, out)
+
+
+@pytest.mark.parametrize(
+    ("stdout", "so"),
+    [
+        ("enabled\nactive\n", True),
+        ("disabled\nactive\n", False),
+        ("enabled\ninactive\n", False),
+        ("enabled\nactivating\n", False),  # the module's to wait for
+        ("static\nactive\n", False),  # the module's to judge
+        ("enabled-runtime\nactive\n", False),
+        ("alias\nactive\n", False),
+        ("enabled\n", False),
+        ("", False),
+        ("enabled\nactive\nextra\n", False),
+    ],
+)
+def test_only_the_exact_answers_asked_leave_the_module_out(stdout, so):
+    assert service.already_so(STARTED, stdout) is so
+
+
+def test_name_state_and_enabled_are_required_and_nothing_else_taken():
+    service.check_service_arguments(STARTED)
+    service.check_service_arguments({"name": "x", "state": "stopped", "enabled": False})
+    with pytest.raises(AnsibleActionFail, match="does not take daemon_reload, masked"):
+        service.check_service_arguments({**STARTED, "masked": False, "daemon_reload": True})
+    with pytest.raises(AnsibleActionFail, match="needs name"):
+        service.check_service_arguments({"state": "started", "enabled": True})
+    for state in ("restarted", "reloaded", None):
+        with pytest.raises(AnsibleActionFail, match="state is started or stopped"):
+            service.check_service_arguments({**STARTED, "state": state})
+    for enabled in (None, "yes"):
+        with pytest.raises(AnsibleActionFail, match="needs enabled"):
+            service.check_service_arguments({**STARTED, "enabled": enabled})
