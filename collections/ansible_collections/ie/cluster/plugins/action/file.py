@@ -21,11 +21,11 @@ import re
 import shlex
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 from ansible_collections.ie.cluster.plugins.action.copy import (
     check_arguments,
     owner_group_mode_match,
 )
+from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import ShellFirst
 
 __metaclass__ = type
 
@@ -103,22 +103,17 @@ def check_file_arguments(args: dict) -> None:
         check_arguments(args, ALLOWED, "ie.cluster.file", ("path", "owner", "group", "mode"))
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(ShellFirst):
+    BUILTIN = "ansible.legacy.file"
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
+    def arguments(self):
         args = dict(self._task.args)
         check_file_arguments(args)
-        answer = self._low_level_execute_command(probe_command(args["path"]), sudoable=True)
-        status = parse_probe(answer.get("stdout", "")) if answer.get("rc") == 0 else None
-        if already_so(args, status):
-            result.update(unchanged(args, status))
-            return result
-        result.update(
-            self._execute_module(
-                module_name="ansible.legacy.file", module_args=args, task_vars=task_vars
-            )
-        )
-        return result
+        return args
+
+    def probe(self, args):
+        return probe_command(args["path"])
+
+    def unchanged(self, args, rc, stdout):
+        status = parse_probe(stdout) if rc == 0 else None
+        return unchanged(args, status) if already_so(args, status) else None

@@ -19,7 +19,7 @@ import re
 import shlex
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
+from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import ShellFirst
 
 __metaclass__ = type
 
@@ -86,12 +86,10 @@ def apt_arguments(args: dict) -> dict:
     return out
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(ShellFirst):
+    BUILTIN = "ansible.builtin.apt"
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
+    def arguments(self):
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         if not args["name"] and not args["update_cache"]:
             raise AnsibleActionFail(
@@ -103,30 +101,27 @@ class ActionModule(ActionBase):
                 "ie.cluster.packages installs packages by name only; not a package name: "
                 f"{', '.join(odd)} (a version, release or file is ansible.builtin.apt's)"
             )
-        probe = self._probe(args["name"])
-        if probe is not None and nothing_to_do(args, *probe):
-            result.update(
-                changed=False,
-                cache_updated=False,
-                cache_update_time=probe[0],
-                installed=args["name"],
-            )
-            return result
-        result.update(
-            self._execute_module(
-                module_name="ansible.builtin.apt",
-                module_args=apt_arguments(args),
-                task_vars=task_vars,
-            )
-        )
-        return result
+        return args
 
-    def _probe(self, names: list[str]) -> tuple[int, int, set[str]] | None:
-        """parse_probe's answer from the host; None when unreadable (apt then decides)."""
-        answer = self._low_level_execute_command(probe_command(names), sudoable=True)
-        if answer.get("rc") != 0:
+    def probe(self, args):
+        return probe_command(args["name"])
+
+    def unchanged(self, args, rc, stdout):
+        # An answer not understood leaves it to apt.
+        if rc != 0:
             return None
         try:
-            return parse_probe(answer.get("stdout", ""))
+            mtime, now, installed = parse_probe(stdout)
         except ValueError:
             return None
+        if not nothing_to_do(args, mtime, now, installed):
+            return None
+        return {
+            "changed": False,
+            "cache_updated": False,
+            "cache_update_time": mtime,
+            "installed": args["name"],
+        }
+
+    def module_arguments(self, args):
+        return apt_arguments(args)

@@ -22,7 +22,7 @@ import shlex
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.action import ActionBase
+from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import ShellFirst
 
 __metaclass__ = type
 
@@ -62,29 +62,26 @@ def check_service_arguments(args: dict) -> None:
         raise AnsibleActionFail("ie.cluster.service needs enabled, true or false")
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(ShellFirst):
+    BUILTIN = "ansible.legacy.systemd_service"
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
+    def arguments(self):
         args = dict(self._task.args)
         if isinstance(args.get("enabled"), str):  # a templated boolean
             args["enabled"] = boolean(args["enabled"], strict=True)
         check_service_arguments(args)
-        answer = self._low_level_execute_command(probe_command(args["name"]), sudoable=True)
-        if answer.get("rc") == 0 and already_so(args, answer.get("stdout", "")):
-            result.update(
-                changed=False,
-                name=args["name"],
-                state=args["state"],
-                enabled=args["enabled"],
-                checked_by_shell=True,
-            )
-            return result
-        result.update(
-            self._execute_module(
-                module_name="ansible.legacy.systemd_service", module_args=args, task_vars=task_vars
-            )
-        )
-        return result
+        return args
+
+    def probe(self, args):
+        return probe_command(args["name"])
+
+    def unchanged(self, args, rc, stdout):
+        if rc != 0 or not already_so(args, stdout):
+            return None
+        return {
+            "changed": False,
+            "name": args["name"],
+            "state": args["state"],
+            "enabled": args["enabled"],
+            "checked_by_shell": True,
+        }

@@ -15,6 +15,7 @@ import subprocess
 import pytest
 from ansible.errors import AnsibleActionFail
 from ansible_collections.ie.cluster.plugins.action import file
+from ansible_collections.ie.cluster.tests.unit.plugins.action.shell_first_harness import run_action
 
 __metaclass__ = type
 
@@ -139,3 +140,32 @@ def test_owner_group_and_mode_are_required_but_for_a_path_to_remove():
     for state in ("link", "touch", None):
         with pytest.raises(AnsibleActionFail, match="state is one of directory, file, absent"):
             file.check_file_arguments({**ASKED, "state": state})
+
+
+def answer(stdout, rc=0):
+    return {"rc": rc, "stdout": stdout, "stderr": ""}
+
+
+def test_a_directory_as_asked_runs_no_module_and_says_so():
+    result, sent, module = run_action(
+        file.ActionModule, ASKED, answer("directory 750 0 990 root prometheus\n")
+    )
+    assert module is None and sent == [file.probe_command("/d")]
+    assert result["changed"] is False and result["checked_by_shell"] is True
+    gone = run_action(file.ActionModule, {"path": "/x", "state": "absent"}, answer("absent\n"))
+    assert gone[2] is None and gone[0]["state"] == "absent"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        answer("directory 755 0 990 root prometheus\n"),  # another mode
+        answer("absent\n"),  # to make
+        answer("other\n"),  # a link there: the module's to judge
+        answer("", rc=1),  # the shell failed
+    ],
+)
+def test_anything_else_runs_the_builtin_file_module_with_the_same_arguments(reply):
+    result, _sent, module = run_action(file.ActionModule, ASKED, reply)
+    assert module == ("ansible.legacy.file", ASKED)
+    assert result["changed"] is True and "checked_by_shell" not in result

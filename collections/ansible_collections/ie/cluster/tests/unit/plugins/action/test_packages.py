@@ -6,14 +6,11 @@
 from __future__ import absolute_import, annotations, division, print_function
 
 import subprocess
-from unittest import mock
 
 import pytest
 from ansible.errors import AnsibleActionFail
-from ansible.playbook.play_context import PlayContext
-from ansible.playbook.task import Task
-from ansible.template import Templar
 from ansible_collections.ie.cluster.plugins.action import packages
+from ansible_collections.ie.cluster.tests.unit.plugins.action.shell_first_harness import run_action
 
 __metaclass__ = type
 
@@ -29,36 +26,9 @@ def probe_answer(lists_age: int, lines: list[str]) -> dict:
 
 
 def run(args: dict, answer: dict, check_mode: bool = False):
-    """The action's result, the shell command it sent and the apt arguments it ran (or None)."""
-    task = Task()
-    task.args = dict(args)
-    task.check_mode = check_mode
-    context = PlayContext()
-    context.check_mode = check_mode
-    action = packages.ActionModule(
-        task,
-        mock.MagicMock(),
-        context,
-        loader=None,
-        templar=Templar(loader=None),
-        shared_loader_obj=None,
-    )
-    sent, apt = [], []
-
-    def low_level(cmd, sudoable=True, **kwargs):
-        sent.append(cmd)
-        return answer
-
-    def execute_module(module_name, module_args, task_vars):
-        apt.append((module_name, module_args))
-        return {"changed": True, "cache_updated": False}
-
-    with (
-        mock.patch.object(action, "_low_level_execute_command", side_effect=low_level),
-        mock.patch.object(action, "_execute_module", side_effect=execute_module),
-    ):
-        result = action.run(task_vars={})
-    return result, sent, (apt[0] if apt else None)
+    """The action's result, the shell command it sent and the apt module and
+    arguments it ran (or None)."""
+    return run_action(packages.ActionModule, args, answer, check_mode)
 
 
 def run_apt(args: dict, answer: dict):

@@ -12,6 +12,7 @@ import subprocess
 import pytest
 from ansible.errors import AnsibleActionFail
 from ansible_collections.ie.cluster.plugins.action import service
+from ansible_collections.ie.cluster.tests.unit.plugins.action.shell_first_harness import run_action
 
 __metaclass__ = type
 
@@ -85,3 +86,30 @@ def test_name_state_and_enabled_are_required_and_nothing_else_taken():
     for enabled in (None, "yes"):
         with pytest.raises(AnsibleActionFail, match="needs enabled"):
             service.check_service_arguments({**STARTED, "enabled": enabled})
+
+
+def answer(stdout, rc=0):
+    return {"rc": rc, "stdout": stdout, "stderr": ""}
+
+
+def test_a_unit_as_asked_runs_no_module_and_a_templated_boolean_is_read():
+    result, sent, module = run_action(
+        service.ActionModule, {**STARTED, "enabled": "True"}, answer("enabled\nactive\n")
+    )
+    assert module is None and sent == [service.probe_command("ceph-mon@gs01")]
+    assert result == {
+        "changed": False,
+        "name": "ceph-mon@gs01",
+        "state": "started",
+        "enabled": True,
+        "checked_by_shell": True,
+    }
+
+
+@pytest.mark.parametrize(
+    "reply", [answer("enabled\ninactive\n"), answer("disabled\nactive\n"), answer("", rc=1)]
+)
+def test_anything_else_runs_the_builtin_systemd_service_module_with_the_same_arguments(reply):
+    result, _sent, module = run_action(service.ActionModule, STARTED, reply)
+    assert module == ("ansible.legacy.systemd_service", STARTED)
+    assert result["changed"] is True and "checked_by_shell" not in result

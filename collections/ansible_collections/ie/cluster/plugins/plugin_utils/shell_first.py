@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright: ie-cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shape of ie.cluster's packages, file and service actions: one shell
+command asked first, a builtin module only when something is to change.
+
+A re-run asks every task whether there is anything to do, and most of the
+time there is not. A builtin module answers that by starting Python and the
+module on the host; one shell command over the task's connection (with its
+become) answers it for a fraction of that. Each action says what to ask
+(``probe``), what the answer means (``unchanged``: the task's result when
+nothing is to change, else None) and which builtin module does the work
+otherwise, with which arguments; the builtin module then does it, check mode
+and diff included.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+from ansible.plugins.action import ActionBase
+
+__metaclass__ = type
+
+
+class ShellFirst(ActionBase):
+    TRANSFERS_FILES = False
+    BUILTIN = ""  # the module that does the work: "ansible.builtin.apt", ...
+
+    def arguments(self) -> dict:
+        """The task's arguments, checked (raise AnsibleActionFail when wrong)."""
+        raise NotImplementedError
+
+    def probe(self, args: dict) -> str:
+        """The one shell command to ask."""
+        raise NotImplementedError
+
+    def unchanged(self, args: dict, rc: int, stdout: str) -> dict | None:
+        """The result when the answer shows nothing to change, else None."""
+        raise NotImplementedError
+
+    def module_arguments(self, args: dict) -> dict:
+        """The builtin module's arguments for the same request."""
+        return args
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = self.arguments()
+        answer = self._low_level_execute_command(self.probe(args), sudoable=True)
+        done = self.unchanged(args, answer.get("rc"), answer.get("stdout", ""))
+        if done is not None:
+            result.update(done)
+            return result
+        result.update(
+            self._execute_module(
+                module_name=self.BUILTIN,
+                module_args=self.module_arguments(args),
+                task_vars=task_vars,
+            )
+        )
+        return result

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: ie-cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run one of ie.cluster's shell-first actions (plugin_utils/shell_first.py)
+with the host's answer given: what it returned, the shell commands it sent
+and the builtin module it ran (name and arguments), if any."""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+from unittest import mock
+
+from ansible.playbook.play_context import PlayContext
+from ansible.playbook.task import Task
+from ansible.template import Templar
+
+__metaclass__ = type
+
+
+def run_action(action_class, args: dict, answer: dict, check_mode: bool = False):
+    """(result, commands sent, (module, arguments) run or None)."""
+    task = Task()
+    task.args = dict(args)
+    task.check_mode = check_mode
+    context = PlayContext()
+    context.check_mode = check_mode
+    action = action_class(
+        task,
+        mock.MagicMock(),
+        context,
+        loader=None,
+        templar=Templar(loader=None),
+        shared_loader_obj=None,
+    )
+    sent, modules = [], []
+
+    def low_level(cmd, sudoable=True, **kwargs):
+        assert sudoable  # asked with the task's become
+        sent.append(cmd)
+        return answer
+
+    def execute_module(module_name, module_args, task_vars):
+        modules.append((module_name, module_args))
+        return {"changed": True, "cache_updated": False}
+
+    with (
+        mock.patch.object(action, "_low_level_execute_command", side_effect=low_level),
+        mock.patch.object(action, "_execute_module", side_effect=execute_module),
+    ):
+        result = action.run(task_vars={})
+    return result, sent, (modules[0] if modules else None)
