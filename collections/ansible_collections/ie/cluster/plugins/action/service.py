@@ -26,7 +26,7 @@ from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import Shel
 
 __metaclass__ = type
 
-ALLOWED = frozenset({"name", "state", "enabled"})
+ALLOWED = frozenset({"name", "state", "enabled", "masked"})
 ACTIVE = {"started": "active", "stopped": "inactive"}
 ENABLED = {True: "enabled", False: "disabled"}
 
@@ -41,15 +41,17 @@ def already_so(args: dict, stdout: str) -> bool:
     """Would ansible.builtin.systemd_service with ``args`` change nothing,
     systemctl having answered ``stdout``?"""
     lines = stdout.strip().splitlines()
-    return len(lines) == 2 and lines == [ENABLED[args["enabled"]], ACTIVE[args["state"]]]
+    enabled = "masked" if args.get("masked") else ENABLED[args["enabled"]]
+    return len(lines) == 2 and lines == [enabled, ACTIVE[args["state"]]]
 
 
 def check_service_arguments(args: dict) -> None:
-    """A unit's name, a state of ACTIVE and enabled true or false, nothing else."""
+    """A unit's name, a state of ACTIVE, enabled true or false and, if
+    given, masked (only a stopped, disabled unit is masked), nothing else."""
     odd = sorted(set(args) - ALLOWED)
     if odd:
         raise AnsibleActionFail(
-            "ie.cluster.service does not take %s (it takes name, state and enabled;"
+            "ie.cluster.service does not take %s (it takes name, state, enabled and masked;"
             " the rest is ansible.builtin.systemd_service's)" % ", ".join(odd)
         )
     if not isinstance(args.get("name"), str) or not args["name"]:
@@ -60,6 +62,10 @@ def check_service_arguments(args: dict) -> None:
         )
     if not isinstance(args.get("enabled"), bool):
         raise AnsibleActionFail("ie.cluster.service needs enabled, true or false")
+    if args.get("masked") is not None and not isinstance(args["masked"], bool):
+        raise AnsibleActionFail("ie.cluster.service's masked is true or false")
+    if args.get("masked") and (args["enabled"] or args["state"] != "stopped"):
+        raise AnsibleActionFail("ie.cluster.service masks a unit only stopped and not enabled")
 
 
 class ActionModule(ShellFirst):
@@ -67,8 +73,9 @@ class ActionModule(ShellFirst):
 
     def arguments(self):
         args = dict(self._task.args)
-        if isinstance(args.get("enabled"), str):  # a templated boolean
-            args["enabled"] = boolean(args["enabled"], strict=True)
+        for key in ("enabled", "masked"):
+            if isinstance(args.get(key), str):  # a templated boolean
+                args[key] = boolean(args[key], strict=True)
         check_service_arguments(args)
         return args
 
@@ -83,5 +90,6 @@ class ActionModule(ShellFirst):
             "name": args["name"],
             "state": args["state"],
             "enabled": args["enabled"],
+            **({"masked": args["masked"]} if "masked" in args else {}),
             "checked_by_shell": True,
         }

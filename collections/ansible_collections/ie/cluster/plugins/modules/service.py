@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: service
-short_description: A systemd unit started or stopped, enabled or not, with no module run when it already is
+short_description: A systemd unit started or stopped, enabled, disabled or masked, with no module run when it already is
 description:
   - Asks C(systemctl is-enabled) and C(systemctl is-active) first, in one shell command over the task's
     connection (with its become). When the answers are exactly those the task asks, the task is unchanged
@@ -34,6 +34,11 @@ options:
     description: Whether it starts at boot (systemctl's V(enabled) or V(disabled)).
     type: bool
     required: true
+  masked:
+    description:
+      - V(true) masks the unit (systemctl's V(masked)), so that nothing starts it; only with
+        O(state=stopped) and O(enabled=false). V(false) unmasks it.
+    type: bool
 attributes:
   check_mode:
     support: full

@@ -73,11 +73,29 @@ def test_only_the_exact_answers_asked_leave_the_module_out(stdout, so):
     assert service.already_so(STARTED, stdout) is so
 
 
+MASKED = {"name": "sssd-nss.socket", "state": "stopped", "enabled": False, "masked": True}
+
+
+def test_a_masked_unit_is_one_systemctl_calls_masked_and_inactive():
+    assert service.already_so(MASKED, "masked\ninactive\n")
+    assert not service.already_so(MASKED, "disabled\ninactive\n")  # to mask
+    assert not service.already_so({**MASKED, "masked": False}, "masked\ninactive\n")  # to unmask
+    assert service.already_so({**MASKED, "masked": False}, "disabled\ninactive\n")
+    result, _sent, module = run_action(
+        service.ActionModule, {**MASKED, "masked": "yes"}, answer("masked\ninactive\n")
+    )
+    assert module is None and result["masked"] is True and result["checked_by_shell"] is True
+
+
 def test_name_state_and_enabled_are_required_and_nothing_else_taken():
     service.check_service_arguments(STARTED)
     service.check_service_arguments({"name": "x", "state": "stopped", "enabled": False})
-    with pytest.raises(AnsibleActionFail, match="does not take daemon_reload, masked"):
-        service.check_service_arguments({**STARTED, "masked": False, "daemon_reload": True})
+    service.check_service_arguments(MASKED)
+    with pytest.raises(AnsibleActionFail, match="does not take daemon_reload, scope"):
+        service.check_service_arguments({**STARTED, "scope": "user", "daemon_reload": True})
+    for odd in ({**MASKED, "state": "started"}, {**MASKED, "enabled": True}):
+        with pytest.raises(AnsibleActionFail, match="masks a unit only stopped and not enabled"):
+            service.check_service_arguments(odd)
     with pytest.raises(AnsibleActionFail, match="needs name"):
         service.check_service_arguments({"state": "started", "enabled": True})
     for state in ("restarted", "reloaded", None):
