@@ -1,0 +1,116 @@
+"""Every role and playbook task that ie.cluster's shell-first actions can do
+uses them (collections/.../plugin_utils/shell_first.py): a re-run then asks
+one shell command where the builtin module would start Python on every
+host (docs/roles.md). A new task written with the builtin module would
+quietly make every re-run slower; this test names it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICE = ("ansible.builtin.systemd_service", "ansible.builtin.service", "ansible.builtin.systemd")
+
+
+def tasks(items):
+    """Every task of a task list, a play list or a block, depth first."""
+    for item in items or []:
+        if not isinstance(item, dict):
+            continue
+        yield item
+        for section in (
+            "pre_tasks",
+            "tasks",
+            "post_tasks",
+            "handlers",
+            "block",
+            "rescue",
+            "always",
+        ):
+            yield from tasks(item.get(section))
+
+
+def instead(task: dict) -> str | None:
+    """The ie.cluster action the task should use, or None."""
+    for module in ("copy", "template"):
+        if f"ansible.builtin.{module}" in task:
+            return f"ie.cluster.{module}"
+    args = task.get("ansible.builtin.file")
+    if isinstance(args, dict):
+        state = args.get("state", "file")
+        if state == "absent" and set(args) <= {"path", "state"}:
+            return "ie.cluster.file"
+        if state in ("directory", "file") and set(args) == {
+            "path",
+            "state",
+            "owner",
+            "group",
+            "mode",
+        }:
+            return "ie.cluster.file"
+    for module in SERVICE:
+        args = task.get(module)
+        if (
+            isinstance(args, dict)
+            and set(args) - {"masked"} == {"name", "state", "enabled"}
+            and args["state"] in ("started", "stopped")
+            and isinstance(args["enabled"], bool)
+        ):
+            return "ie.cluster.service"
+    return None
+
+
+def offenders(paths) -> list[str]:
+    found = []
+    for path in paths:
+        for task in tasks(yaml.safe_load(path.read_text())):
+            better = instead(task)
+            if better:
+                found.append(f"{path.relative_to(ROOT)}: {task.get('name')!r} -> {better}")
+    return found
+
+
+def test_the_roles_and_playbooks_use_the_shell_first_actions():
+    paths = sorted(ROOT.glob("roles/*/tasks/*.yml")) + sorted(ROOT.glob("roles/*/handlers/*.yml"))
+    paths += [*sorted(ROOT.glob("playbooks/**/*.yml")), ROOT / "site.yml"]
+    assert len(paths) > 100
+    assert offenders(paths) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("- ansible.builtin.copy: {content: x, dest: /x}", "ie.cluster.copy"),
+        ("- ansible.builtin.template: {src: a.j2, dest: /x}", "ie.cluster.template"),
+        ("- ansible.builtin.file: {path: /d, state: absent}", "ie.cluster.file"),
+        (
+            "- ansible.builtin.file: {path: /d, state: directory, owner: r, group: r,"
+            " mode: '0755'}",
+            "ie.cluster.file",
+        ),
+        ("- ansible.builtin.file: {path: /d, state: directory, mode: '0755'}", None),
+        ("- ansible.builtin.file: {src: /a, dest: /b, state: link}", None),
+        (
+            "- block: [{ansible.builtin.service: {name: ssh, state: started, enabled: true}}]",
+            "ie.cluster.service",
+        ),
+        (
+            "- ansible.builtin.systemd_service: {name: s, state: stopped, enabled: false,"
+            " masked: true}",
+            "ie.cluster.service",
+        ),
+        ("- ansible.builtin.systemd_service: {name: s, state: restarted}", None),
+        (
+            "- ansible.builtin.systemd_service: {name: s, state: started, enabled: true,"
+            " daemon_reload: true}",
+            None,
+        ),
+        ("- ie.cluster.service: {name: s, state: started, enabled: true}", None),
+    ],
+)
+def test_a_task_the_actions_can_do_is_named(text, expected):
+    found = [instead(task) for task in tasks(yaml.safe_load(text))]
+    assert [f for f in found if f] == ([expected] if expected else [])
