@@ -1,8 +1,7 @@
 #!/bin/sh
 # A CephFS client that keeps writing and reading while a test restarts the
-# cluster under it (molecule/ceph's rolling upgrade). molecule/site's
-# planned reboot keeps its own copy, run as a student through su: started
-# that way from this file, it left no log in make test (2026-11-29).
+# cluster under it (molecule/ceph's rolling upgrade; molecule/site's planned
+# reboot, as a student through su).
 #
 #   cephfs-writer.sh DIR LOG SUMS STOP        (absolute paths)
 #

@@ -1,6 +1,6 @@
 """tools/harness/cephfs-writer.sh, the client that writes and reads CephFS
-while molecule/ceph upgrades the cluster: run here on a local directory for
-a second, as that scenario reads its files."""
+while molecule/ceph upgrades and molecule/site reboots the cluster: run here
+on a local directory for a second, as those scenarios read its files."""
 
 import os
 import subprocess
