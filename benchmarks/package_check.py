@@ -50,14 +50,16 @@ FILES = {
         "copy",
         {"content": "ie-cluster benchmark\n", "dest": "/root/ie-bench-copy", **FILE_ATTRIBUTES},
     ),
-    "template": ("template", {"src": "ie-bench.j2", "dest": "/root/ie-bench-template"}),
+    "template": (
+        "template",
+        {"src": "ie-bench.j2", "dest": "/root/ie-bench-template", **FILE_ATTRIBUTES},
+    ),
     "file": (
         "file",
         {"path": "/root/ie-bench-dir", "state": "directory", **FILE_ATTRIBUTES, "mode": "0755"},
     ),
     "service": ("systemd_service", {"name": "ssh", "state": "started", "enabled": True}),
 }
-FILES["template"][1].update(FILE_ATTRIBUTES)
 # Written once before the rounds, removed after them.
 MADE = ("copy", "template", "file")
 TEMPLATE = "{{ inventory_hostname }} ie-cluster benchmark\n"

@@ -75,7 +75,7 @@ def already_so(args: dict, status: dict | None) -> bool:
     return args["state"] == "absent" or owner_group_mode_match(args, status)
 
 
-def unchanged(args: dict, status: dict) -> dict:
+def unchanged_result(args: dict, status: dict) -> dict:
     """The result ansible.builtin.file gives for a path it leaves as it is."""
     result = {"changed": False, "path": args["path"], "state": status["state"]}
     if status["state"] != "absent":
@@ -116,4 +116,4 @@ class ActionModule(ShellFirst):
 
     def unchanged(self, args, rc, stdout):
         status = parse_probe(stdout) if rc == 0 else None
-        return unchanged(args, status) if already_so(args, status) else None
+        return unchanged_result(args, status) if already_so(args, status) else None

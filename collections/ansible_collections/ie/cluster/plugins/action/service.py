@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: ie-cluster contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ie.cluster.service: a systemd unit started or stopped, enabled or not, as
-ansible.builtin.systemd_service does it, with one shell command where nothing
-is to change.
+"""ie.cluster.service: a systemd unit started or stopped, enabled, disabled
+or masked, as ansible.builtin.systemd_service does it, with one shell command
+where nothing is to change.
 
 ansible.builtin.systemd_service starts Python and the module on the host,
 which asks systemd for the unit's whole state, also on a re-run where the

@@ -112,7 +112,7 @@ def test_the_module_runs_for_anything_else(asked):
 
 
 def test_the_unchanged_result_is_the_modules():
-    assert file.unchanged(ASKED, DIRECTORY) == {
+    assert file.unchanged_result(ASKED, DIRECTORY) == {
         "changed": False,
         "path": "/d",
         "state": "directory",
@@ -123,7 +123,7 @@ def test_the_unchanged_result_is_the_modules():
         "gid": 990,
         "checked_by_shell": True,
     }
-    gone = file.unchanged({"path": "/x", "state": "absent"}, {"state": "absent"})
+    gone = file.unchanged_result({"path": "/x", "state": "absent"}, {"state": "absent"})
     assert gone == {"changed": False, "path": "/x", "state": "absent", "checked_by_shell": True}
 
 
