@@ -7,8 +7,9 @@ dpkg first and starts ``ansible.builtin.apt`` only when something is
 missing, writes its files with ``ie.cluster.copy`` and
 ``ie.cluster.template``, which read a file already right with one shell
 command instead of the ``stat`` and ``file`` modules, and keeps its
-directories and services with ``ie.cluster.file`` and ``ie.cluster.service``,
-which ask one shell command before the builtin module. On a re-run nothing
+directories, services and lines with ``ie.cluster.file``,
+``ie.cluster.service`` and ``ie.cluster.lineinfile``, which ask one shell
+command before the builtin module. On a re-run nothing
 is to do: this times that case, the one every re-run pays once per task and
 host. In one ``ansible-playbook`` run on every host of the lab (``make lab``
 first), the same task, the base role's packages (installed on every host),
@@ -16,7 +17,9 @@ alternates between apt and ie.cluster.packages ROUNDS times, the same
 file (written once before) between the builtin copy and template and
 ie.cluster's, the same directory between the builtin file and
 ie.cluster.file, and the SSH daemon's unit (running and enabled on every
-host) between ansible.builtin.systemd_service and ie.cluster.service; the
+host) between ansible.builtin.systemd_service and ie.cluster.service, and
+the copied file's one line between ansible.builtin.lineinfile and
+ie.cluster.lineinfile; the
 json callback gives each task's wall time over all hosts at once. It
 prints the median of each, the seconds saved and the ratio.
 Beside them, a task that does nothing on the hosts (``command: true``) in
@@ -59,6 +62,11 @@ FILES = {
         {"path": "/root/ie-bench-dir", "state": "directory", **FILE_ATTRIBUTES, "mode": "0755"},
     ),
     "service": ("systemd_service", {"name": "ssh", "state": "started", "enabled": True}),
+    # the copy's file, whose one line is already this
+    "lineinfile": (
+        "lineinfile",
+        {"path": "/root/ie-bench-copy", "regexp": "^ie-cluster ", "line": "ie-cluster benchmark"},
+    ),
 }
 # Written once before the rounds, removed after them.
 MADE = ("copy", "template", "file")

@@ -13,6 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = ("ansible.builtin.systemd_service", "ansible.builtin.service", "ansible.builtin.systemd")
+LINEINFILE = {"path", "regexp", "line", "state", "create", "insertafter", "owner", "group", "mode"}
 
 
 def tasks(items):
@@ -51,6 +52,13 @@ def instead(task: dict) -> str | None:
             "mode",
         }:
             return "ie.cluster.file"
+    args = task.get("ansible.builtin.lineinfile")
+    if isinstance(args, dict) and "regexp" in args and args.get("insertafter", "EOF") == "EOF":
+        if args.get("state") == "absent":
+            if set(args) <= {"path", "regexp", "state"}:
+                return "ie.cluster.lineinfile"
+        elif "line" in args and set(args) <= LINEINFILE:
+            return "ie.cluster.lineinfile"
     for module in SERVICE:
         args = task.get(module)
         if (
@@ -109,6 +117,25 @@ def test_the_roles_and_playbooks_use_the_shell_first_actions():
             None,
         ),
         ("- ie.cluster.service: {name: s, state: started, enabled: true}", None),
+        (
+            "- ansible.builtin.lineinfile: {path: /f, regexp: '^a', line: a 1}",
+            "ie.cluster.lineinfile",
+        ),
+        (
+            "- ansible.builtin.lineinfile: {path: /f, regexp: '^a', line: a, create: true,"
+            " owner: root, group: root, mode: '0644', insertafter: EOF}",
+            "ie.cluster.lineinfile",
+        ),
+        (
+            "- ansible.builtin.lineinfile: {path: /f, regexp: '^a', state: absent}",
+            "ie.cluster.lineinfile",
+        ),
+        ("- ansible.builtin.lineinfile: {path: /f, line: a}", None),
+        ("- ansible.builtin.lineinfile: {path: /f, regexp: '^a', line: a, backrefs: true}", None),
+        (
+            "- ansible.builtin.lineinfile: {path: /f, regexp: '^a', line: a, insertafter: '^b'}",
+            None,
+        ),
     ],
 )
 def test_a_task_the_actions_can_do_is_named(text, expected):

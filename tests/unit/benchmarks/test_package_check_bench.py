@@ -25,7 +25,8 @@ def task(name: str, start: str, end: str, **result) -> dict:
 def test_the_playbook_alternates_each_pair_of_modules_on_the_same_work():
     tasks = package_check.playbook(2)[0]["tasks"]
     each = ["apt", "packages", "copy-builtin", "copy-ie", "template-builtin", "template-ie"]
-    each += ["file-builtin", "file-ie", "service-builtin", "service-ie", "floor"]
+    each += ["file-builtin", "file-ie", "service-builtin", "service-ie"]
+    each += ["lineinfile-builtin", "lineinfile-ie", "floor"]
     assert [t["name"] for t in tasks] == [
         "setup",
         "setup",
@@ -49,9 +50,14 @@ def test_the_playbook_alternates_each_pair_of_modules_on_the_same_work():
     assert tasks[10]["ie.cluster.file"]["state"] == "directory"
     assert tasks[11]["ansible.builtin.systemd_service"] == tasks[12]["ie.cluster.service"]
     assert tasks[12]["ie.cluster.service"] == {"name": "ssh", "state": "started", "enabled": True}
+    # the one line of the copied file, already as asked
+    assert tasks[13]["ansible.builtin.lineinfile"] == tasks[14]["ie.cluster.lineinfile"]
+    line = tasks[14]["ie.cluster.lineinfile"]
+    assert line["path"] == tasks[0]["ansible.builtin.copy"]["dest"]
+    assert tasks[0]["ansible.builtin.copy"]["content"] == line["line"] + "\n"
     # the floor runs a module on every host, does nothing and changes nothing
-    assert tasks[13]["ansible.builtin.command"] == {"argv": ["true"]}
-    assert tasks[13]["changed_when"] is False
+    assert tasks[15]["ansible.builtin.command"] == {"argv": ["true"]}
+    assert tasks[15]["changed_when"] is False
     assert tasks[-1]["ansible.builtin.file"]["state"] == "absent"
     assert tasks[-1]["loop"] == [
         "/root/ie-bench-copy",

@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: ie-cluster contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ie.cluster.copy, ie.cluster.template and ie.cluster.file in
-ansible-playbook on this machine (a local connection): what they write, that
-a file or directory already right is checked without a module, and that one
-wrong in content, owner or mode, check mode and --diff are ansible-core's as
-before."""
+"""ie.cluster.copy, ie.cluster.template, ie.cluster.file and
+ie.cluster.lineinfile in ansible-playbook on this machine (a local
+connection): what they write, that a file, directory or line already right
+is checked without a module, and that one wrong in content, owner or mode,
+check mode and --diff are ansible-core's as before."""
 
 from __future__ import absolute_import, annotations, division, print_function
 
@@ -162,3 +162,58 @@ def test_a_wrong_mode_is_put_right_and_check_mode_reports_without_doing(tmp_path
     fixed = play(tmp_path, tasks=folders(tmp_path))
     assert fixed["d"]["changed"] and fixed["gone"]["changed"]
     assert os.stat(made).st_mode & 0o7777 == 0o750 and not (tmp_path / "old").exists()
+
+
+def lines(tmp_path):
+    """ie.cluster.lineinfile's tasks: a setting put in a new file "set", and
+    the lines of a key that is gone removed ("drop")."""
+    return [
+        {
+            "name": "set",
+            "ie.cluster.lineinfile": {
+                "path": str(tmp_path / "login.defs"),
+                "regexp": r"^#?\s*SUB_UID_COUNT\s",
+                "line": "SUB_UID_COUNT 0",
+                "create": True,
+                "owner": USER,
+                "group": GROUP,
+                "mode": "0644",
+            },
+        },
+        {
+            "name": "drop",
+            "ie.cluster.lineinfile": {
+                "path": str(tmp_path / "keys"),
+                "regexp": r"\sold@b$",
+                "state": "absent",
+            },
+        },
+    ]
+
+
+def test_a_line_put_and_lines_removed_then_checked_by_the_shell_alone(tmp_path):
+    (tmp_path / "keys").write_text("k new@b\nk old@b\n")
+    first = play(tmp_path, tasks=lines(tmp_path))
+    assert first["set"]["changed"] and first["drop"]["changed"]
+    assert (tmp_path / "login.defs").read_text() == "SUB_UID_COUNT 0\n"
+    assert (tmp_path / "keys").read_text() == "k new@b\n"
+    again = play(tmp_path, tasks=lines(tmp_path))
+    for result in again.values():
+        assert result["changed"] is False and result["checked_by_shell"] is True, result
+
+
+def test_a_changed_line_is_put_right_and_check_mode_reports_without_doing(tmp_path):
+    (tmp_path / "keys").write_text("k new@b\n")
+    play(tmp_path, tasks=lines(tmp_path))
+    (tmp_path / "login.defs").write_text("A 1\n#SUB_UID_COUNT 65536\n")
+    (tmp_path / "keys").write_text("k old@b\nk new@b\n")
+    checked = play(tmp_path, "--check", "--diff", tasks=lines(tmp_path))
+    assert checked["set"]["changed"] and checked["drop"]["changed"]
+    assert "checked_by_shell" not in checked["set"]
+    assert checked["set"]["diff"][0]["before"] == "A 1\n#SUB_UID_COUNT 65536\n"
+    assert checked["set"]["diff"][0]["after"] == "A 1\nSUB_UID_COUNT 0\n"
+    assert (tmp_path / "login.defs").read_text() == "A 1\n#SUB_UID_COUNT 65536\n"
+    fixed = play(tmp_path, tasks=lines(tmp_path))
+    assert fixed["set"]["changed"] and fixed["drop"]["changed"]
+    assert (tmp_path / "login.defs").read_text() == "A 1\nSUB_UID_COUNT 0\n"
+    assert (tmp_path / "keys").read_text() == "k new@b\n"
