@@ -51,8 +51,9 @@ converge() {
 
 recreate() {  # recreate HOST: the server comes back with a bare OS
     podman rm -f "ie-lab-$1" >/dev/null
-    # Its cached facts describe the old machine: gather them again.
-    rm -f "$ANSIBLE_CACHE_PLUGIN_CONNECTION/$1"
+    # Its cached facts describe the old machine: gather them again (the
+    # admin guide's step 1; Ansible names the cache's files itself).
+    ansible "${inv[@]}" "${vault[@]}" "$1" -m ansible.builtin.meta -a clear_facts
     ansible-playbook "${inv[@]}" "${vault[@]}" tools/lab/containers.yml
 }
 
