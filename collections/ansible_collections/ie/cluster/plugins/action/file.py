@@ -25,7 +25,7 @@ from ansible_collections.ie.cluster.plugins.action.copy import (
     check_arguments,
     owner_group_mode_match,
 )
-from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import ShellFirst
+from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import ReadsPath
 
 __metaclass__ = type
 
@@ -103,17 +103,14 @@ def check_file_arguments(args: dict) -> None:
         check_arguments(args, ALLOWED, "ie.cluster.file", ("path", "owner", "group", "mode"))
 
 
-class ActionModule(ShellFirst):
+class ActionModule(ReadsPath):
     BUILTIN = "ansible.legacy.file"
+    probe_command = staticmethod(probe_command)
+    parse_probe = staticmethod(parse_probe)
+    already_so = staticmethod(already_so)
+    unchanged_result = staticmethod(unchanged_result)
 
     def arguments(self):
         args = dict(self._task.args)
         check_file_arguments(args)
         return args
-
-    def probe(self, args):
-        return probe_command(args["path"])
-
-    def unchanged(self, args, rc, stdout):
-        status = parse_probe(stdout) if rc == 0 else None
-        return unchanged_result(args, status) if already_so(args, status) else None

@@ -32,7 +32,7 @@ from ansible_collections.ie.cluster.plugins.action.copy import (
     check_arguments,
     owner_group_mode_match,
 )
-from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import ShellFirst
+from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import ReadsPath
 
 __metaclass__ = type
 
@@ -138,8 +138,12 @@ def check_lineinfile_arguments(args: dict) -> None:
         boolean(args["create"], strict=True)
 
 
-class ActionModule(ShellFirst):
+class ActionModule(ReadsPath):
     BUILTIN = "ansible.legacy.lineinfile"
+    probe_command = staticmethod(probe_command)
+    parse_probe = staticmethod(parse_probe)
+    already_so = staticmethod(already_so)
+    unchanged_result = staticmethod(unchanged_result)
 
     def arguments(self):
         args = dict(self._task.args)
@@ -148,10 +152,3 @@ class ActionModule(ShellFirst):
         except TypeError as error:
             raise AnsibleActionFail(f"ie.cluster.lineinfile's create: {error}") from error
         return args
-
-    def probe(self, args):
-        return probe_command(args["path"])
-
-    def unchanged(self, args, rc, stdout):
-        status = parse_probe(stdout) if rc == 0 else None
-        return unchanged_result(args, status) if already_so(args, status) else None

@@ -58,3 +58,19 @@ class ShellFirst(ActionBase):
             )
         )
         return result
+
+
+class ReadsPath(ShellFirst):
+    """A ShellFirst action whose one shell command reads the task's ``path``.
+    Its module gives four functions, as static methods: probe_command(path),
+    parse_probe(stdout) (None when not understood), already_so(args, status)
+    and unchanged_result(args, status)."""
+
+    probe_command = parse_probe = already_so = unchanged_result = None
+
+    def probe(self, args):
+        return self.probe_command(args["path"])
+
+    def unchanged(self, args, rc, stdout):
+        status = self.parse_probe(stdout) if rc == 0 else None
+        return self.unchanged_result(args, status) if self.already_so(args, status) else None
