@@ -7,6 +7,7 @@ and the builtin module it ran (name and arguments), if any."""
 
 from __future__ import absolute_import, annotations, division, print_function
 
+import subprocess
 from unittest import mock
 
 from ansible.playbook.play_context import PlayContext
@@ -48,3 +49,13 @@ def run_action(action_class, args: dict, answer: dict, check_mode: bool = False)
     ):
         result = action.run(task_vars={})
     return result, sent, (modules[0] if modules else None)
+
+
+def shell(command: str) -> str:
+    """A probe's ``command`` run by /bin/sh here, as the host's shell runs it;
+    its stdout (it must exit 0)."""
+    done = subprocess.run(  # noqa: S603 - the command under test
+        ["/bin/sh", "-c", command], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

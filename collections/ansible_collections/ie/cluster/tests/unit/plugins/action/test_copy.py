@@ -10,21 +10,17 @@ import grp
 import hashlib
 import os
 import pwd
-import subprocess
 
 import pytest
 from ansible.errors import AnsibleActionFail
 from ansible_collections.ie.cluster.plugins.action import copy
+from ansible_collections.ie.cluster.tests.unit.plugins.action.shell_first_harness import shell
 
 __metaclass__ = type
 
 
 def shell_stat(path):
-    done = subprocess.run(  # noqa: S603 - the command under test
-        ["/bin/sh", "-c", copy.stat_command(str(path))], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    return copy.parse_stat(done.stdout)
+    return copy.parse_stat(shell(copy.stat_command(str(path))))
 
 
 def test_a_regular_file_is_read_as_os_stat_and_sha1_see_it(tmp_path):

@@ -10,25 +10,20 @@ import grp
 import os
 import pwd
 import socket
-import subprocess
 
 import pytest
 from ansible.errors import AnsibleActionFail
 from ansible_collections.ie.cluster.plugins.action import file
-from ansible_collections.ie.cluster.tests.unit.plugins.action.shell_first_harness import run_action
+from ansible_collections.ie.cluster.tests.unit.plugins.action.shell_first_harness import (
+    run_action,
+    shell,
+)
 
 __metaclass__ = type
 
 
 def probe(path):
-    done = subprocess.run(  # noqa: S603 - the command under test
-        ["/bin/sh", "-c", file.probe_command(str(path))],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return file.parse_probe(done.stdout)
+    return file.parse_probe(shell(file.probe_command(str(path))))
 
 
 def owned(path):

@@ -17,7 +17,10 @@ import sys
 import pytest
 from ansible.errors import AnsibleActionFail
 from ansible_collections.ie.cluster.plugins.action import lineinfile
-from ansible_collections.ie.cluster.tests.unit.plugins.action.shell_first_harness import run_action
+from ansible_collections.ie.cluster.tests.unit.plugins.action.shell_first_harness import (
+    run_action,
+    shell,
+)
 
 __metaclass__ = type
 
@@ -26,14 +29,7 @@ MY_GROUP = grp.getgrgid(os.getgid()).gr_name
 
 
 def answer(path):
-    done = subprocess.run(  # noqa: S603 - the command under test
-        ["/bin/sh", "-c", lineinfile.probe_command(str(path))],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return shell(lineinfile.probe_command(str(path)))
 
 
 def module_changes(path, args):
