@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible.errors import AnsibleActionFail
+from ansible_collections.ie.cluster.plugins.action.lineinfile import check_lineinfile_arguments
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = ("ansible.builtin.systemd_service", "ansible.builtin.service", "ansible.builtin.systemd")
-LINEINFILE = {"path", "regexp", "line", "state", "create", "insertafter", "owner", "group", "mode"}
 
 
 def tasks(items):
@@ -32,6 +33,15 @@ def tasks(items):
             "always",
         ):
             yield from tasks(item.get(section))
+
+
+def takes(check, args: dict) -> bool:
+    """Does the action's own argument ``check`` take ``args``?"""
+    try:
+        check(args)
+    except AnsibleActionFail:
+        return False
+    return True
 
 
 def instead(task: dict) -> str | None:
@@ -53,12 +63,8 @@ def instead(task: dict) -> str | None:
         }:
             return "ie.cluster.file"
     args = task.get("ansible.builtin.lineinfile")
-    if isinstance(args, dict) and "regexp" in args and args.get("insertafter", "EOF") == "EOF":
-        if args.get("state") == "absent":
-            if set(args) <= {"path", "regexp", "state"}:
-                return "ie.cluster.lineinfile"
-        elif "line" in args and set(args) <= LINEINFILE:
-            return "ie.cluster.lineinfile"
+    if isinstance(args, dict) and takes(check_lineinfile_arguments, args):
+        return "ie.cluster.lineinfile"
     for module in SERVICE:
         args = task.get(module)
         if (

@@ -135,7 +135,10 @@ def check_lineinfile_arguments(args: dict) -> None:
             f"ie.cluster.lineinfile's insertafter is EOF or none, not {insertafter!r}"
         )
     if "create" in args:
-        boolean(args["create"], strict=True)
+        try:
+            boolean(args["create"], strict=True)
+        except TypeError as error:
+            raise AnsibleActionFail(f"ie.cluster.lineinfile's create: {error}") from error
 
 
 class ActionModule(ReadsPath):
@@ -147,8 +150,5 @@ class ActionModule(ReadsPath):
 
     def arguments(self):
         args = dict(self._task.args)
-        try:
-            check_lineinfile_arguments(args)
-        except TypeError as error:
-            raise AnsibleActionFail(f"ie.cluster.lineinfile's create: {error}") from error
+        check_lineinfile_arguments(args)
         return args
