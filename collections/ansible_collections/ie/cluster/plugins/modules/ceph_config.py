@@ -10,14 +10,18 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: ceph_config
-short_description: Manage one option in the Ceph monitors' configuration database
+short_description: Manage options in the Ceph monitors' configuration database
 description:
   - Sets (C(ceph config set)) or removes (C(ceph config rm)) one option for one
     section, optionally narrowed by a mask such as C(osd/host:st01) or
-    C(osd/class:ssd).
+    C(osd/class:ssd); or, with O(settings), a list of them in one call.
   - Compares against C(ceph config dump) in the form Ceph stores values in
     (C(256M) is stored as C(268435456), C(False) as C(false)), using the
     option's type from C(ceph config help); so a second run changes nothing.
+  - With O(settings), C(ceph config dump) is read once for the whole list, and
+    C(ceph config help) is asked only for an option whose value is not
+    already stored exactly as given (or that is to be removed and is not set);
+    a list already in place costs one C(ceph) command.
 author: ie-cluster system admin team (@ie-cluster)
 version_added: 1.0.0
 extends_documentation_fragment:
@@ -27,20 +31,46 @@ options:
     description:
       - The section, optionally with a mask after a slash - C(global), C(mon),
         C(osd.3), C(osd/host:st01), C(client.homes).
+      - Required unless O(settings) is given.
     type: str
-    required: true
   option:
-    description: The option's name, for example C(osd_memory_target).
+    description:
+      - The option's name, for example C(osd_memory_target).
+      - Required with O(who).
     type: str
-    required: true
   value:
     description: The value; required with O(state=present).
     type: raw
   state:
-    description: Whether the option should be set.
+    description: Whether the option should be set (for O(who) and O(option)).
     type: str
     choices: [present, absent]
     default: present
+  settings:
+    description:
+      - Many settings at once, each as O(who), O(option), O(value) and
+        O(state) above. Not together with O(who), O(option) or O(value).
+      - The same O(who) and O(option) may not appear twice.
+    type: list
+    elements: dict
+    version_added: 1.1.0
+    suboptions:
+      who:
+        description: As O(who).
+        type: str
+        required: true
+      option:
+        description: As O(option).
+        type: str
+        required: true
+      value:
+        description: As O(value).
+        type: raw
+      state:
+        description: As O(state).
+        type: str
+        choices: [present, absent]
+        default: present
 attributes:
   check_mode:
     support: full
@@ -62,14 +92,28 @@ EXAMPLES = r"""
     who: mon
     option: auth_allow_insecure_global_id_reclaim
     value: false
+
+- name: The cluster's settings, in one call
+  ie.cluster.ceph_config:
+    settings:
+      - {who: global, option: osd_pool_default_size, value: 2}
+      - {who: mds, option: mds_cache_memory_limit, value: 128M}
+      - {who: mon, option: mon_data_avail_warn, state: absent}
 """
 
 RETURN = r"""
 setting:
-  description: The setting after the change (before it in check mode), or null when unset.
-  returned: always
+  description:
+    - The setting after the change (before it in check mode), or null when unset.
+    - Returned with O(who) and O(option).
+  returned: when O(settings) is not given
   type: dict
   sample: {"section": "osd", "mask": "host:st01", "option": "osd_memory_target", "value": "939524096"}
+settings:
+  description: Each of O(settings) as RV(setting) is, in the same order.
+  returned: when O(settings) is given
+  type: list
+  elements: dict
 commands:
   description: The changing ceph argv lists that were run (or would be, in check mode).
   returned: always
@@ -126,8 +170,9 @@ def same(have, want, option_type):
     return have == want
 
 
-def read_setting(ceph, section, mask, option):
-    for row in ceph.read(["config", "dump"]) or []:
+def find(dump, section, mask, option):
+    """The setting in ``dump`` (rows of ``ceph config dump``), or None."""
+    for row in dump:
         if (
             row.get("section") == section
             and row.get("name") == option
@@ -137,55 +182,126 @@ def read_setting(ceph, section, mask, option):
     return None
 
 
-def run_module(module):
-    params = module.params
-    try:
-        section, mask = split_who(params["who"])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    option = params["option"]
-    if params["state"] == "present" and params["value"] is None:
-        module.fail_json(msg="value is required when state is present")
+class Settings(object):
+    """The settings asked for, against one reading of the configuration database."""
 
-    ceph = Ceph(module)
-    info = ceph.read(["config", "help", option], missing_ok=True)
-    if info is None:
-        module.fail_json(msg="Ceph has no option named %r" % option)
-    option_type = info.get("type", "str")
+    def __init__(self, module, ceph, items):
+        self.module = module
+        self.ceph = ceph
+        self.items = []
+        self.types = {}
+        seen = set()
+        for item in items:
+            try:
+                section, mask = split_who(item["who"])
+            except ValueError as exc:
+                module.fail_json(msg=str(exc))
+            if item["state"] == "present" and item["value"] is None:
+                module.fail_json(
+                    msg="value is required when state is present (%s)" % item["option"]
+                )
+            key = (section, mask, item["option"])
+            if key in seen:
+                module.fail_json(msg="%s %s is given twice" % (item["who"], item["option"]))
+            seen.add(key)
+            self.items.append((item, section, mask))
 
-    have = read_setting(ceph, section, mask, option)
-    want = None
-    if params["state"] == "present":
+    def dump(self):
+        return self.ceph.read(["config", "dump"]) or []
+
+    def option_type(self, option):
+        """The option's type from ``ceph config help``; fails for an unknown option."""
+        if option not in self.types:
+            info = self.ceph.read(["config", "help", option], missing_ok=True)
+            if info is None:
+                self.module.fail_json(msg="Ceph has no option named %r" % option)
+            self.types[option] = info.get("type", "str")
+        return self.types[option]
+
+    def plan(self):
+        """``(have, want)`` lists. Every setting is compared before the first
+        changing command is issued, so bad input changes nothing."""
+        dump = self.dump()
+        haves, wants = [], []
+        for item, section, mask in self.items:
+            have = find(dump, section, mask, item["option"])
+            haves.append(have)
+            wants.append(self.wanted(item, section, mask, have))
+        for index, (item, _section, _mask) in enumerate(self.items):
+            have, want = haves[index], wants[index]
+            if want is None and have is not None:
+                self.ceph.change(["config", "rm", item["who"], item["option"]])
+            elif want is not None and want != have:
+                self.ceph.change(["config", "set", item["who"], item["option"], want["value"]])
+        return haves, wants
+
+    def wanted(self, item, section, mask, have):
+        """The setting ``item`` asks for (``have`` when Ceph holds it already), or None."""
+        option = item["option"]
+        if item["state"] == "absent":
+            if have is None:
+                self.option_type(option)  # an unknown option is an error, not "ok"
+            return None
+        # A value stored exactly as given needs no type to compare.
+        if have is not None and have["value"] == normalize(item["value"], "str"):
+            return have
+        option_type = self.option_type(option)
         try:
-            value = normalize(params["value"], option_type)
+            value = normalize(item["value"], option_type)
         except ValueError as exc:
-            module.fail_json(msg="%s %s" % (option, exc))
-        want = {"section": section, "mask": mask, "option": option, "value": value}
+            self.module.fail_json(msg="%s %s" % (option, exc))
         if have is not None and same(have["value"], value, option_type):
-            want = have
+            return have
+        return dict(section=section, mask=mask, option=option, value=value)
 
-    if want is None and have is not None:
-        ceph.change(["config", "rm", params["who"], option])
-    elif want is not None and want != have:
-        ceph.change(["config", "set", params["who"], option, want["value"]])
-
-    def read_back():
-        found = read_setting(ceph, section, mask, option)
-        if found and want and same(found["value"], want["value"], option_type):
-            return want
+    def read_back(self, wants):
+        dump = self.dump()
+        found = []
+        for index, (item, section, mask) in enumerate(self.items):
+            setting, want = find(dump, section, mask, item["option"]), wants[index]
+            option_type = self.types.get(item["option"], "str")
+            if setting and want and same(setting["value"], want["value"], option_type):
+                setting = want
+            found.append(setting)
         return found
 
-    ceph.finish("setting", have, want, read_back)
+
+def run_module(module):
+    params = module.params
+    if params["settings"] is None:
+        items = [dict((name, params[name]) for name in ("who", "option", "value", "state"))]
+    else:
+        items = params["settings"]
+    ceph = Ceph(module)
+    settings = Settings(module, ceph, items)
+    haves, wants = settings.plan()
+    if params["settings"] is None:
+        ceph.finish("setting", haves[0], wants[0], lambda: settings.read_back(wants)[0])
+    else:
+        ceph.finish("settings", haves, wants, lambda: settings.read_back(wants))
 
 
 def main():
     module = AnsibleModule(
         argument_spec=ceph_argument_spec(
-            who=dict(type="str", required=True),
-            option=dict(type="str", required=True),
+            who=dict(type="str"),
+            option=dict(type="str"),
             value=dict(type="raw"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
+            settings=dict(
+                type="list",
+                elements="dict",
+                options=dict(
+                    who=dict(type="str", required=True),
+                    option=dict(type="str", required=True),
+                    value=dict(type="raw"),
+                    state=dict(type="str", choices=["present", "absent"], default="present"),
+                ),
+            ),
         ),
+        required_one_of=[["who", "settings"]],
+        required_together=[["who", "option"]],
+        mutually_exclusive=[["settings", "who"], ["settings", "option"], ["settings", "value"]],
         supports_check_mode=True,
     )
     run_module(module)

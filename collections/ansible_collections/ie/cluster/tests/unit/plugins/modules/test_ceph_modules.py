@@ -18,6 +18,7 @@ from ansible_collections.ie.cluster.plugins.modules import (
     ceph_key,
     ceph_pool,
 )
+from ansible_collections.ie.cluster.tests.unit.plugins.modules import ceph_fake
 from ansible_collections.ie.cluster.tests.unit.plugins.modules.ceph_fake import FakeCeph
 from ansible_collections.ie.cluster.tests.unit.plugins.modules.sacctmgr_fake import run_module
 
@@ -274,6 +275,116 @@ def test_config_normalize():
     assert ceph_config.normalize("Yes", "bool") == "true"
     assert ceph_config.normalize("007", "int") == "7"
     assert ceph_config.split_who("osd/class:ssd") == ("osd", "class:ssd")
+
+
+SETTINGS = [
+    {"who": "mon", "option": "auth_allow_insecure_global_id_reclaim", "value": False},
+    {"who": "mds", "option": "mds_cache_memory_limit", "value": "128M"},
+    {"who": "osd/host:st01", "option": "osd_memory_target", "value": 943718400},
+    {"who": "mon", "option": "mon_data_avail_warn", "value": 5},
+]
+
+
+def reads(fake):
+    return [c[len(ceph_fake.BASE) : -2] for c in fake.calls if "--format" in c]
+
+
+def test_config_settings_in_one_call_read_the_database_once(monkeypatch, capsys):
+    fake = FakeCeph(config={("mon", "auth_allow_insecure_global_id_reclaim"): "false"})
+    result = run_module(ceph_config.main, monkeypatch, fake, capsys, diff=True, settings=SETTINGS)
+    assert result["changed"] is True
+    assert fake.changes() == [
+        ["config", "set", "mds", "mds_cache_memory_limit", "134217728"],
+        ["config", "set", "osd/host:st01", "osd_memory_target", "943718400"],
+        ["config", "set", "mon", "mon_data_avail_warn", "5"],
+    ]
+    # One dump before and one to read back; help only for the three not yet stored.
+    assert reads(fake) == [
+        ["config", "dump"],
+        ["config", "help", "mds_cache_memory_limit"],
+        ["config", "help", "osd_memory_target"],
+        ["config", "help", "mon_data_avail_warn"],
+        ["config", "dump"],
+    ]
+    assert [s["value"] for s in result["settings"]] == ["false", "134217728", "943718400", "5"]
+    assert result["settings"][2]["mask"] == "host:st01"
+    assert result["diff"]["before"][0]["value"] == "false" and result["diff"]["before"][1] is None
+    fake.calls = []
+    again = run_module(ceph_config.main, monkeypatch, fake, capsys, settings=SETTINGS)
+    assert again["changed"] is False and again["commands"] == []
+    # "128M" is not how Ceph stores it, so only that option's type is asked.
+    assert reads(fake) == [["config", "dump"], ["config", "help", "mds_cache_memory_limit"]]
+    assert fake.changes() == []
+    # The same values written in another form Ceph stores alike: help, no change.
+    other = [dict(SETTINGS[1], value=134217728), dict(SETTINGS[0], value="no")]
+    assert (
+        run_module(ceph_config.main, monkeypatch, fake, capsys, settings=other)["changed"] is False
+    )
+    assert fake.changes() == []
+
+
+def test_config_settings_bad_input_changes_nothing(monkeypatch, capsys):
+    fake = FakeCeph()
+    bad_value = [*SETTINGS[:2], {"who": "mon", "option": "mon_data_avail_warn"}]
+    unknown = [*SETTINGS[:2], {"who": "mon", "option": "no_such", "value": 1}]
+    unknown_absent = [*SETTINGS[:2], {"who": "mon", "option": "no_such", "state": "absent"}]
+    twice = [*SETTINGS[:2], dict(SETTINGS[1], value="256M")]
+    bad_who = [*SETTINGS[:2], dict(SETTINGS[1], who="osd/host st01")]
+    not_bool = [*SETTINGS[1:], dict(SETTINGS[0], value="perhaps")]
+    for settings, message in (
+        (bad_value, "value is required"),
+        (unknown, "no option named 'no_such'"),
+        (unknown_absent, "no option named 'no_such'"),
+        (twice, "mds mds_cache_memory_limit is given twice"),
+        (bad_who, "who must be"),
+        (not_bool, "expects a boolean"),
+    ):
+        result = run_module(ceph_config.main, monkeypatch, fake, capsys, settings=settings)
+        assert result["failed"] is True and message in result["msg"], settings
+    assert fake.changes() == [] and fake.config == {}
+
+
+def test_config_settings_check_mode_and_removal(monkeypatch, capsys):
+    fake = FakeCeph(config={("mon", "mon_data_avail_warn"): "5", ("osd", "osd_memory_target"): "1"})
+    settings = [
+        {"who": "mon", "option": "mon_data_avail_warn", "state": "absent"},
+        {"who": "osd", "option": "osd_memory_target", "value": "1G"},
+    ]
+    check = run_module(
+        ceph_config.main, monkeypatch, fake, capsys, check_mode=True, settings=settings
+    )
+    assert check["changed"] is True
+    assert check["commands"][0][-3:] == ["rm", "mon", "mon_data_avail_warn"]
+    assert check["settings"][1]["value"] == "1" and fake.changes() == []
+    done = run_module(ceph_config.main, monkeypatch, fake, capsys, settings=settings)
+    assert done["settings"] == [
+        None,
+        {"section": "osd", "mask": "", "option": "osd_memory_target", "value": str(1024**3)},
+    ]
+    assert fake.config == {("osd", "osd_memory_target"): str(1024**3)}
+
+
+def test_config_settings_and_one_setting_exclude_each_other(monkeypatch, capsys):
+    fake = FakeCeph()
+    both = run_module(
+        ceph_config.main, monkeypatch, fake, capsys, settings=SETTINGS, who="mon", option="x"
+    )
+    assert both["failed"] is True and "mutually exclusive" in both["msg"]
+    neither = run_module(ceph_config.main, monkeypatch, fake, capsys, value=1)
+    assert neither["failed"] is True and "one of the following is required" in neither["msg"]
+    alone = run_module(ceph_config.main, monkeypatch, fake, capsys, who="mon", value=1)
+    assert alone["failed"] is True and "parameters are required together" in alone["msg"]
+    assert fake.calls == []
+
+
+def test_config_a_setting_ceph_ignores_is_an_error(monkeypatch, capsys):
+    class Ignores(FakeCeph):
+        def change(self, args):
+            return 0, "", ""
+
+    fake = Ignores()
+    result = run_module(ceph_config.main, monkeypatch, fake, capsys, settings=SETTINGS[1:2])
+    assert result["failed"] is True and "did not apply" in result["msg"]
 
 
 # ---------------------------------------------------------------- ceph_health
