@@ -17,8 +17,10 @@ from ansible.template import Templar
 __metaclass__ = type
 
 
-def run_action(action_class, args: dict, answer: dict, check_mode: bool = False):
-    """(result, commands sent, (module, arguments) run or None)."""
+def run_action(action_class, args: dict, answer: dict, check_mode=False, environment="", data=None):
+    """(result, commands sent, (module, arguments) run or None). The task's
+    environment is ``environment`` (the shell's assignments); ``data``, a
+    list, gets the data sent with each command."""
     task = Task()
     task.args = dict(args)
     task.check_mode = check_mode
@@ -34,9 +36,11 @@ def run_action(action_class, args: dict, answer: dict, check_mode: bool = False)
     )
     sent, modules = [], []
 
-    def low_level(cmd, sudoable=True, **kwargs):
+    def low_level(cmd, sudoable=True, in_data=None, **kwargs):
         assert sudoable  # asked with the task's become
         sent.append(cmd)
+        if data is not None:
+            data.append(in_data)
         return answer
 
     def execute_module(module_name, module_args, task_vars):
@@ -46,6 +50,7 @@ def run_action(action_class, args: dict, answer: dict, check_mode: bool = False)
     with (
         mock.patch.object(action, "_low_level_execute_command", side_effect=low_level),
         mock.patch.object(action, "_execute_module", side_effect=execute_module),
+        mock.patch.object(action, "_compute_environment_string", return_value=environment),
     ):
         result = action.run(task_vars={})
     return result, sent, (modules[0] if modules else None)
