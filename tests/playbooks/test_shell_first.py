@@ -1,5 +1,6 @@
 """Every role and playbook task that ie.cluster's shell-first actions can do
-uses them (collections/.../plugin_utils/shell_first.py): a re-run then asks
+uses them (collections/.../plugin_utils/shell_first.py), and every command
+that only reads (marked unchanged) is ie.cluster.probe: a re-run then asks
 one shell command where the builtin module would start Python on every
 host (docs/roles.md). A new task written with the builtin module would
 quietly make every re-run slower; this test names it."""
@@ -15,6 +16,11 @@ from ansible_collections.ie.cluster.plugins.action.lineinfile import check_linei
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = ("ansible.builtin.systemd_service", "ansible.builtin.service", "ansible.builtin.systemd")
+COMMAND = ("ansible.builtin.command", "ansible.builtin.shell")
+# Commands marked unchanged that are not only reads, by task name: why.
+NOT_ONLY_READS = {
+    "Ask a running quorum for its monmap": "writes the monmap to a file (mon getmap -o)",
+}
 
 
 def tasks(items):
@@ -74,6 +80,13 @@ def instead(task: dict) -> str | None:
             and isinstance(args["enabled"], bool)
         ):
             return "ie.cluster.service"
+    for module in COMMAND:
+        if (
+            module in task
+            and task.get("changed_when") is False
+            and task.get("name") not in NOT_ONLY_READS
+        ):
+            return "ie.cluster.probe"
     return None
 
 
@@ -137,6 +150,18 @@ def test_the_roles_and_playbooks_use_the_shell_first_actions():
             "ie.cluster.lineinfile",
         ),
         ("- ansible.builtin.lineinfile: {path: /f, line: a}", None),
+        (
+            "- {ansible.builtin.command: {argv: [ceph, -s]}, changed_when: false}",
+            "ie.cluster.probe",
+        ),
+        ("- {ansible.builtin.shell: grep -c x /f*, changed_when: false}", "ie.cluster.probe"),
+        ("- {ansible.builtin.command: {argv: [ceph, -s]}, changed_when: true}", None),
+        ("- {ansible.builtin.command: {argv: [ceph, -s]}, changed_when: rc == 0}", None),
+        (
+            "- {name: Ask a running quorum for its monmap, ansible.builtin.command: x,"
+            " changed_when: false}",
+            None,
+        ),
         ("- ansible.builtin.lineinfile: {path: /f, regexp: '^a', line: a, backrefs: true}", None),
         (
             "- ansible.builtin.lineinfile: {path: /f, regexp: '^a', line: a, insertafter: '^b'}",
