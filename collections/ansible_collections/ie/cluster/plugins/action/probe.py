@@ -12,7 +12,8 @@ argv, quoted, as the command line itself. It never changes anything: it
 runs in check mode as well, its result is never ``changed``, and it fails as
 ansible.builtin.command does when the program exits non-zero (``rc``,
 ``stdout``, ``stderr`` and their ``_lines``, ``cmd``, ``msg``). It takes
-``argv`` only: no shell, no ``chdir``, no ``stdin``, no ``creates``.
+``argv`` only, never read as shell syntax (a glob or a pipe names the shell:
+``[sh, -c, ...]``): no ``chdir``, no ``stdin``, no ``creates``.
 """
 
 from __future__ import absolute_import, annotations, division, print_function

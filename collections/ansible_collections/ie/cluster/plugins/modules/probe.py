@@ -18,7 +18,9 @@ description:
   - It changes nothing, so it is never C(changed) and it runs in check mode as well.
   - It fails, as M(ansible.builtin.command) does, when the program exits non-zero; C(failed_when) and C(until)
     read the same results. Trailing newlines are taken off C(stdout) and C(stderr), as that module does.
-  - A command that changes something, or needs a shell, C(chdir), C(stdin) or C(creates), is
+  - The words are never read as shell syntax; a read that needs a glob or a pipe names the shell itself
+    in O(argv), as C([sh, -c, ...]).
+  - A command that changes something, or needs C(chdir), C(stdin) or C(creates), is
     M(ansible.builtin.command)'s; so is a program that may exit with status 255, which Ansible's SSH
     connection takes for a failure of SSH itself.
   - Some data is sent with the command (the program itself reads C(/dev/null)), so that the SSH connection
