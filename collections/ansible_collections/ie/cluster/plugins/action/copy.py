@@ -28,6 +28,7 @@ import shlex
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action.copy import ActionModule as BuiltinCopy
+from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import ask
 
 __metaclass__ = type
 
@@ -127,7 +128,7 @@ class FastStat:
     """The two steps of ansible-core's copy action answered with one shell command."""
 
     def _execute_remote_stat(self, path, all_vars, follow, tmp=None, checksum=True):
-        answer = self._low_level_execute_command(stat_command(path), sudoable=True)
+        answer = ask(self, stat_command(path))
         status = parse_stat(answer.get("stdout", "")) if answer.get("rc") == 0 else None
         if status is None:
             return super()._execute_remote_stat(path, all_vars, follow, tmp=tmp, checksum=checksum)

@@ -22,6 +22,7 @@ import shlex
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import ask
 
 __metaclass__ = type
 
@@ -45,9 +46,8 @@ def check_probe_arguments(args: dict) -> list:
 
 
 def probe_command(argv: list, environment: str = "") -> str:
-    """The command line: the environment's assignments, then each word
-    quoted, reading nothing (its stdin is /dev/null)."""
-    words = (environment.strip(), shlex.join(argv), "</dev/null")
+    """The command line: the environment's assignments, then each word quoted."""
+    words = (environment.strip(), shlex.join(argv))
     return " ".join(word for word in words if word)
 
 
@@ -79,10 +79,6 @@ class ActionModule(ActionBase):
         del tmp
         argv = check_probe_arguments(dict(self._task.args))
         command = probe_command(argv, self._compute_environment_string())
-        # Some data to send keeps the SSH connection from giving the command a
-        # terminal (ssh -tt, its use_tty, is for a command sent without
-        # data): with one, its stderr would come back in its stdout, and every
-        # line with a carriage return. The command itself reads /dev/null.
-        answer = self._low_level_execute_command(command, sudoable=True, in_data=b"\n")
+        answer = ask(self, command)
         result.update(probe_result(argv, answer))
         return result

@@ -12,6 +12,9 @@ become) answers it for a fraction of that. Each action says what to ask
 nothing is to change, else None) and which builtin module does the work
 otherwise, with which arguments; the builtin module then does it, check mode
 and diff included.
+
+Every such command is sent by ``ask``: with its become, reading nothing,
+and with some data so that no terminal is given to it (see ``ask``).
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -19,6 +22,23 @@ from __future__ import absolute_import, annotations, division, print_function
 from ansible.plugins.action import ActionBase
 
 __metaclass__ = type
+
+
+def quiet(command: str) -> str:
+    """``command`` with its stdin, and the stdin of all it starts, /dev/null."""
+    return f"exec </dev/null; {command}"
+
+
+def ask(action: ActionBase, command: str) -> dict:
+    """The answer (``rc``, ``stdout``, ``stderr``) to one shell ``command``
+    run on the action's host over its connection, with the task's become.
+
+    Some data is sent with the command: Ansible's SSH connection gives a
+    command sent without data a terminal (``ssh -tt``, its ``use_tty``),
+    and a terminal would merge the command's stderr into its stdout and end
+    every line with a carriage return. The command itself reads /dev/null
+    (``quiet``), so the data is never read as input."""
+    return action._low_level_execute_command(quiet(command), sudoable=True, in_data=b"\n")
 
 
 class ShellFirst(ActionBase):
@@ -45,7 +65,7 @@ class ShellFirst(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         args = self.arguments()
-        answer = self._low_level_execute_command(self.probe(args), sudoable=True)
+        answer = ask(self, self.probe(args))
         done = self.unchanged(args, answer.get("rc"), answer.get("stdout", ""))
         if done is not None:
             result.update(done)

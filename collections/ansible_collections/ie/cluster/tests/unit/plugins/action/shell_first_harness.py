@@ -3,7 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run one of ie.cluster's shell-first actions (plugin_utils/shell_first.py)
 with the host's answer given: what it returned, the shell commands it sent
-and the builtin module it ran (name and arguments), if any."""
+and the builtin module it ran (name and arguments), if any. Every command
+must be sent as shell_first.ask sends it: with the task's become, reading
+/dev/null, and with data (so that SSH gives it no terminal)."""
 
 from __future__ import absolute_import, annotations, division, print_function
 
@@ -13,14 +15,15 @@ from unittest import mock
 from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 from ansible.template import Templar
+from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import quiet
 
 __metaclass__ = type
 
 
-def run_action(action_class, args: dict, answer: dict, check_mode=False, environment="", data=None):
-    """(result, commands sent, (module, arguments) run or None). The task's
-    environment is ``environment`` (the shell's assignments); ``data``, a
-    list, gets the data sent with each command."""
+def run_action(action_class, args: dict, answer: dict, check_mode=False, environment=""):
+    """(result, commands sent (each without quiet's prefix), (module,
+    arguments) run or None). The task's environment is ``environment`` (the
+    shell's assignments)."""
     task = Task()
     task.args = dict(args)
     task.check_mode = check_mode
@@ -36,11 +39,13 @@ def run_action(action_class, args: dict, answer: dict, check_mode=False, environ
     )
     sent, modules = [], []
 
+    prefix = quiet("")
+
     def low_level(cmd, sudoable=True, in_data=None, **kwargs):
         assert sudoable  # asked with the task's become
-        sent.append(cmd)
-        if data is not None:
-            data.append(in_data)
+        assert in_data == b"\n"  # no terminal
+        assert cmd.startswith(prefix)  # reading nothing
+        sent.append(cmd[len(prefix) :])
         return answer
 
     def execute_module(module_name, module_args, task_vars):
