@@ -16,6 +16,9 @@ group, mode 0640. It holds:
   :mod:`ie_common.graphs`, the same as ie-graphs' page): the series of
   Prometheus's range queries, asked over its TLS with a login of the
   overview's own. The page draws them (:func:`drawn`), escaping every label.
+  With one sample in 10 minutes, they are asked again only when the
+  snapshot's graphs are 10 minutes old (``graphs_taken``); the runs between
+  keep them.
 
 An admin's agent opens that one path (:func:`ie_console.agent.open_overview`)
 and the console shows it at ``/overview`` to admins only. A student's
@@ -26,7 +29,6 @@ part that fails says why in its own place; the others are still shown.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import grp
 import json
 import os
@@ -40,7 +42,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ie_common import graphs, naming
+from ie_common import files, graphs, naming
 from ie_console.pages import squeue_jobs
 from ie_podman.backend import USER_LABEL
 
@@ -206,10 +208,40 @@ def missing(what: str) -> Callable[[], list[dict]]:
     return say
 
 
+def fresh_graphs(previous: dict | None, taken: float) -> tuple[list, float] | None:
+    """The previous snapshot's graphs and when they were asked, when that was
+    less than GRAPH_STEP before ``taken`` (a part in error is asked again)."""
+    if not isinstance(previous, dict):
+        return None
+    part, asked = previous.get("graphs"), previous.get("graphs_taken")
+    if not isinstance(part, dict) or not isinstance(part.get("rows"), list) or "error" in part:
+        return None
+    if not isinstance(asked, (int, float)) or not 0 <= taken - asked < GRAPH_STEP:
+        return None
+    return part["rows"], asked
+
+
+def read_previous(path: str) -> dict | None:
+    """The snapshot written last (root's, in root's folder), or None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as f:
+            snapshot = json.loads(f.read(MAX_SIZE))
+    except (OSError, ValueError):
+        return None
+    return snapshot if isinstance(snapshot, dict) else None
+
+
 def collect(
-    settings: dict, cmd: Run = run, domains=read_domains, now=time.time, prometheus=ask_prometheus
+    settings: dict,
+    cmd: Run = run,
+    domains=read_domains,
+    now=time.time,
+    prometheus=ask_prometheus,
+    previous: dict | None = None,
 ) -> dict:
-    """The snapshot: every part, each read on its own."""
+    """The snapshot: every part, each read on its own; the graphs kept from
+    ``previous`` while they are fresh (:func:`fresh_graphs`)."""
     ceph_id = settings.get("ceph_id", "")
     ceph_argv = ["ceph", "--id", ceph_id, "--connect-timeout", "20", "health", "--format", "json"]
     ssh = [
@@ -234,33 +266,21 @@ def collect(
         if settings.get("prometheus_url")
         else missing("Prometheus"),
     }
+    graphs_taken = taken
+    kept = fresh_graphs(previous, taken) if settings.get("prometheus_url") else None
+    if kept:
+        rows, graphs_taken = kept
+        readers["graphs"] = lambda: rows
     snapshot: dict[str, Any] = {"taken": taken, "host": os.uname().nodename}
     for name in PARTS:
         snapshot[name] = part(readers[name])
+    snapshot["graphs_taken"] = graphs_taken
     return snapshot
 
 
 def write(snapshot: dict, path: str, gid: int, uid: int = 0) -> None:
     """``path``, replaced at once: root's (``uid``), the admins' group reads it."""
-    folder = os.path.dirname(path)
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        tmp = f".{os.path.basename(path)}.{os.getpid()}"
-        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=fd)
-        try:
-            os.fchown(out, uid, gid)
-            os.fchmod(out, 0o640)
-            with os.fdopen(out, "w") as f:
-                json.dump(snapshot, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.rename(tmp, os.path.basename(path), src_dir_fd=fd, dst_dir_fd=fd)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp, dir_fd=fd)
-            raise
-    finally:
-        os.close(fd)
+    files.replace(path, json.dumps(snapshot).encode(), gid, uid=uid)
 
 
 def shown(data: bytes, now: float) -> dict[str, Any]:
@@ -317,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--print", action="store_true", help="print it, write nothing")
     args = parser.parse_args(argv)
     settings = json.loads(Path(args.settings).read_text())
-    snapshot = collect(settings)
+    snapshot = collect(settings, previous=read_previous(args.out))
     if args.print:
         json.dump(snapshot, sys.stdout, indent=2)
         print()

@@ -32,7 +32,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
-from ie_common import graphs  # installed beside this file
+from ie_common import files, graphs  # installed beside this file
 
 COLUMNS = ("user", "cpu_hours", "gpu_hours", "containers_max", "vms_max", "home_gib")
 # Each column's PromQL at the report's time; {days} is the window.
@@ -104,17 +104,9 @@ def to_svg(table: list[dict], title: str) -> str:
 
 
 def write(path: str, text: str, gid: int) -> None:
-    """Replace path at once with a file only root and gid read."""
-    tmp = f"{path}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    try:
-        if os.geteuid() == 0:
-            os.fchown(fd, 0, gid)
-        os.fchmod(fd, 0o640)
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    """Replace path at once with a file only root and gid read (when not
+    run as root, the runner's own)."""
+    files.replace(path, text.encode(), gid, uid=0 if os.geteuid() == 0 else -1)
 
 
 def prometheus_arguments(parser: argparse.ArgumentParser) -> None:

@@ -277,6 +277,56 @@ def test_without_prometheus_the_graphs_say_so_and_nothing_is_asked(tmp_path):
     assert "No such file" in snap["graphs"]["error"] and "rows" in snap["jobs"]
 
 
+def test_graphs_younger_than_a_sample_are_kept_and_older_ones_asked_again():
+    fake = FakePrometheus()
+    first = overview.collect(GRAPHS, cmd=fake_commands()[0], domains=domains, now=lambda: NOW,
+                             prometheus=with_prometheus(fake))  # fmt: skip
+    assert first["graphs_taken"] == NOW and len(fake.asked) == len(graphs.PANELS)
+    previous = json.loads(json.dumps(first))  # as the timer wrote it
+    later = NOW + overview.GRAPH_STEP - 1
+    kept = overview.collect(
+        GRAPHS,
+        cmd=fake_commands()[0],
+        domains=domains,
+        now=lambda: later,
+        prometheus=lambda s: pytest.fail("asked"),
+        previous=previous,
+    )
+    assert kept["graphs"] == previous["graphs"] and kept["graphs_taken"] == NOW
+    assert kept["taken"] == later and "rows" in kept["jobs"]  # the other parts read anew
+    for stale in (
+        {**previous, "graphs_taken": NOW - overview.GRAPH_STEP},  # a sample old
+        {**previous, "graphs_taken": NOW + 60},  # from the future (the clock went back)
+        {**previous, "graphs_taken": "soon"},
+        {**previous, "graphs": {"error": "cannot ask Prometheus: connection refused"}},
+        {**previous, "graphs": {"rows": "x"}},
+        {"taken": NOW},
+    ):
+        fake = FakePrometheus()
+        again = overview.collect(GRAPHS, cmd=fake_commands()[0], domains=domains,
+                                 now=lambda: NOW, prometheus=with_prometheus(fake),
+                                 previous=stale)  # fmt: skip
+        assert len(fake.asked) == len(graphs.PANELS) and again["graphs_taken"] == NOW
+    # a site without Prometheus now shows none, whatever the last snapshot held
+    gone = overview.collect(SETTINGS, cmd=fake_commands()[0], domains=domains, now=lambda: NOW,
+                            previous=previous)  # fmt: skip
+    assert gone["graphs"] == {"error": "this site has no Prometheus for the overview"}
+
+
+def test_the_last_snapshot_is_read_back_and_anything_else_is_none(tmp_path):
+    path = tmp_path / "overview.json"
+    assert overview.read_previous(str(path)) is None  # none yet
+    overview.write({"taken": 1, "graphs_taken": 1}, str(path), os.getgid(), uid=os.getuid())
+    assert overview.read_previous(str(path)) == {"taken": 1, "graphs_taken": 1}
+    for odd in ("[1]", "{not json", ""):
+        path.write_text(odd)
+        assert overview.read_previous(str(path)) is None
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "elsewhere.json")
+    (tmp_path / "elsewhere.json").write_text('{"taken": 2}')
+    assert overview.read_previous(str(link)) is None  # a link is never followed
+
+
 def test_the_page_draws_each_panel_escaped_and_refuses_what_is_not_a_number():
     fake = FakePrometheus(fail="ceph_health")
     snap = overview.collect(GRAPHS, cmd=fake_commands()[0], domains=domains, now=lambda: NOW,
