@@ -13,6 +13,7 @@ import pytest
 import yaml
 from ansible.errors import AnsibleActionFail
 from ansible_collections.ie.cluster.plugins.action.lineinfile import check_lineinfile_arguments
+from ansible_collections.ie.cluster.plugins.action.probe import check_probe_arguments
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = ("ansible.builtin.systemd_service", "ansible.builtin.service", "ansible.builtin.systemd")
@@ -50,6 +51,18 @@ def takes(check, args: dict) -> bool:
     return True
 
 
+def probe_takes(task: dict, module: str) -> bool:
+    """Does ie.cluster.probe take what the command task asks besides its
+    words (its command's own arguments and the task's ``args``: stdin,
+    chdir, creates, ...)?"""
+    asked = {}
+    for args in (task.get(module), task.get("args")):
+        if isinstance(args, dict):
+            asked.update(args)
+    others = {k: v for k, v in asked.items() if k not in ("argv", "cmd", "_raw_params")}
+    return takes(check_probe_arguments, {"argv": ["true"], **others})
+
+
 def instead(task: dict) -> str | None:
     """The ie.cluster action the task should use, or None."""
     for module in ("copy", "template"):
@@ -85,6 +98,7 @@ def instead(task: dict) -> str | None:
             module in task
             and task.get("changed_when") is False
             and task.get("name") not in NOT_ONLY_READS
+            and probe_takes(task, module)
         ):
             return "ie.cluster.probe"
     return None
@@ -155,7 +169,14 @@ def test_the_roles_and_playbooks_use_the_shell_first_actions():
             "ie.cluster.probe",
         ),
         ("- {ansible.builtin.shell: grep -c x /f*, changed_when: false}", "ie.cluster.probe"),
+        ("- {ansible.builtin.command: {cmd: ceph -s}, changed_when: false}", "ie.cluster.probe"),
         ("- {ansible.builtin.command: {argv: [ceph, -s]}, changed_when: true}", None),
+        (
+            "- {ansible.builtin.command: {argv: [ceph, -i, '-'], stdin: x}, changed_when: false}",
+            None,
+        ),
+        ("- {ansible.builtin.command: ls, args: {chdir: /d}, changed_when: false}", None),
+        ("- {ansible.builtin.shell: ls, args: {executable: /bin/bash}, changed_when: false}", None),
         ("- {ansible.builtin.command: {argv: [ceph, -s]}, changed_when: rc == 0}", None),
         (
             "- {name: Ask a running quorum for its monmap, ansible.builtin.command: x,"
