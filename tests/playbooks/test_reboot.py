@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from test_become import ROOT, plays, without_become
-from test_upgrade import steps
+from test_upgrade import health_settles, steps
 
 REBOOT = ROOT / "playbooks/reboot.yml"
 PLAYS = [play for _path, play in plays(REBOOT)]
@@ -92,12 +92,12 @@ def test_the_health_wait_between_hosts_outlasts_the_managers_report():
     # ceph health answers from the manager's last placement-group report (every
     # 5 s): HEALTH_OK must hold for longer than that, or the next host's
     # ok-to-stop meets the peering that follows a restart (EBUSY).
+    assert health_settles(PLAYS[0], REBOOT.parent) == [10]
     [task] = [
         t
         for t in steps(PLAYS[0])
         if "ie.cluster.ceph_health" in t and "settle" in t["ie.cluster.ceph_health"]
     ]
-    assert task["ie.cluster.ceph_health"]["settle"] > 5
     assert task["ie.cluster.ceph_health"]["ignore_checks"] == ["OSDMAP_FLAGS"]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
 import yaml
 from test_become import ROOT, plays, tasks, without_become
 
@@ -34,6 +35,31 @@ def steps(play, here: Path = UPGRADE.parent) -> list[dict]:
         if included:
             found += steps({"tasks": yaml.safe_load((here / included).read_text())}, here)
     return found
+
+
+def health_settles(play, here: Path = UPGRADE.parent) -> list[int]:
+    """The seconds HEALTH_OK must hold in each of the play's waits that
+    include tasks/upgrade_ceph_health.yml, rendered with the include's vars."""
+    found = []
+    for task in tasks(play):
+        included = task.get("ansible.builtin.include_tasks")
+        if included != "tasks/upgrade_ceph_health.yml":
+            continue
+        for inner in yaml.safe_load((here / included).read_text()):
+            settle = str(inner["ie.cluster.ceph_health"]["settle"])
+            found.append(int(jinja2.Template(settle).render(**(task.get("vars") or {}))))
+    return found
+
+
+def test_health_holds_after_a_manager_or_an_osd_host_and_not_after_the_others():
+    # ceph health answers from the manager's last placement-group report (every
+    # 5 s): after a manager or OSD host, HEALTH_OK must hold for longer than
+    # that, or the next host's ok-to-stop meets the peering that follows a
+    # restart (EBUSY). A monitor's or metadata server's restart moves no
+    # placement group, and its daemon was already seen back (ceph_daemons_up).
+    settles = {play["hosts"]: health_settles(play) for play in PLAYS}
+    assert settles["ceph_mgr"] == settles["ceph_osd"] == [10]
+    assert settles["ceph_mon"] == settles["ceph_mds"] == [0]
 
 
 def test_every_play_stops_the_whole_run_at_the_first_failure():
