@@ -210,11 +210,14 @@ def missing(what: str) -> Callable[[], list[dict]]:
 
 def fresh_graphs(previous: dict | None, taken: float) -> tuple[list, float] | None:
     """The previous snapshot's graphs and when they were asked, when that was
-    less than GRAPH_STEP before ``taken`` (a part in error is asked again)."""
+    less than GRAPH_STEP before ``taken`` (a part or a panel in error is
+    asked again)."""
     if not isinstance(previous, dict):
         return None
     part, asked = previous.get("graphs"), previous.get("graphs_taken")
     if not isinstance(part, dict) or not isinstance(part.get("rows"), list) or "error" in part:
+        return None
+    if any(not isinstance(row, dict) or row.get("error") for row in part["rows"]):
         return None
     if not isinstance(asked, (int, float)) or not 0 <= taken - asked < GRAPH_STEP:
         return None

@@ -300,6 +300,7 @@ def test_graphs_younger_than_a_sample_are_kept_and_older_ones_asked_again():
         {**previous, "graphs_taken": "soon"},
         {**previous, "graphs": {"error": "cannot ask Prometheus: connection refused"}},
         {**previous, "graphs": {"rows": "x"}},
+        {**previous, "graphs": {"rows": [*previous["graphs"]["rows"][1:], {"error": "no"}]}},
         {"taken": NOW},
     ):
         fake = FakePrometheus()
