@@ -93,9 +93,58 @@ def hosts_file_lines(entries: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+# A name in /etc/hosts as the base role's preflight takes it.
+_ENTRY_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
+def _plain_address(value: Any) -> bool:
+    """An IPv4 or IPv6 address written as Python writes it back (no prefix,
+    no zone, no leading zeros)."""
+    try:
+        address = ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    return str(address) == value and getattr(address, "scope_id", None) is None
+
+
+def hosts_entries_problems(
+    entries: Sequence[Any], variable: str = "base_cluster_hosts"
+) -> list[str]:
+    """What is wrong with /etc/hosts ``entries`` (``[{name, address}]``),
+    one sentence each: an entry without a usable name or a plain address,
+    and names or addresses that appear twice. Empty when nothing is.
+
+    The base role's preflight asserts that this is empty, in one task: the
+    list is built from every host's inventory variables, and each use of it
+    in a task builds it again."""
+    if isinstance(entries, (str, bytes, Mapping)) or not isinstance(entries, Sequence):
+        return [f"{variable} must be a list of {{name, address}}, not {entries!r}"]
+    problems = []
+    for entry in entries:
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        address = entry.get("address") if isinstance(entry, Mapping) else None
+        if not (isinstance(name, str) and _ENTRY_NAME.fullmatch(name) and _plain_address(address)):
+            problems.append(
+                f"{variable} entry {entry} is not valid: it needs a host name (letters, digits,"
+                " dots, dashes) and a plain IPv4/IPv6 address. Check cluster_address of that"
+                " host in the inventory."
+            )
+    if problems:
+        return problems
+    values = [e["name"] for e in entries] + [e["address"] for e in entries]
+    twice = list(dict.fromkeys(v for v in values if values.count(v) > 1))
+    if twice:
+        problems.append(
+            f"{variable} repeats a name or an address ({' '.join(twice)}): two hosts in the"
+            " inventory share a cluster_address or a name."
+        )
+    return problems
+
+
 class FilterModule:
     def filters(self):
         return {
             "cluster_hosts": cluster_hosts,
+            "hosts_entries_problems": hosts_entries_problems,
             "hosts_file_lines": hosts_file_lines,
         }

@@ -1,7 +1,12 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from filter_plugins.cluster_hosts import FilterModule, cluster_hosts, hosts_file_lines
+from filter_plugins.cluster_hosts import (
+    FilterModule,
+    cluster_hosts,
+    hosts_entries_problems,
+    hosts_file_lines,
+)
 
 HOSTVARS = {
     "gs02": {"cluster_address": "10.0.0.12"},
@@ -74,3 +79,54 @@ def test_filters_are_registered():
     filters = FilterModule().filters()
     assert filters["cluster_hosts"] is cluster_hosts
     assert filters["hosts_file_lines"] is hosts_file_lines
+    assert filters["hosts_entries_problems"] is hosts_entries_problems
+
+
+def test_well_formed_entries_have_no_problems():
+    entries = cluster_hosts(["gs02", "gs01", "st01"], HOSTVARS, domain="ie.example")
+    assert hosts_entries_problems(entries) == []
+    assert hosts_entries_problems([]) == []
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"name": "gs01", "address": "10.0.0.300"},
+        {"name": "gs01", "address": "10.0.0.1/24"},
+        {"name": "gs01", "address": "fe80::1%eth0"},
+        {"name": "gs01", "address": "010.0.0.1"},
+        {"name": "gs01", "address": None},
+        {"name": "gs01"},
+        {"name": "-gs01", "address": "10.0.0.1"},
+        {"name": "gs01.", "address": "10.0.0.1"},
+        {"name": "gs 01", "address": "10.0.0.1"},
+        {"name": "gs01\n", "address": "10.0.0.1"},
+        {"address": "10.0.0.1"},
+        "gs01 10.0.0.1",
+    ],
+)
+def test_a_malformed_entry_is_named(entry):
+    good = {"name": "st01", "address": "10.0.0.9"}
+    problems = hosts_entries_problems([good, entry])
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"base_cluster_hosts entry {entry} is not valid"), problems
+
+
+def test_names_and_addresses_given_twice_are_named_once_each():
+    entries = [
+        {"name": "a", "address": "10.0.0.1"},
+        {"name": "b", "address": "10.0.0.1"},
+        {"name": "a", "address": "10.0.0.2"},
+        {"name": "c", "address": "::1"},
+    ]
+    assert hosts_entries_problems(entries) == [
+        "base_cluster_hosts repeats a name or an address (a 10.0.0.1): two hosts in the"
+        " inventory share a cluster_address or a name."
+    ]
+
+
+def test_not_a_list_is_a_problem_itself():
+    assert hosts_entries_problems({"name": "a"}) == [
+        "base_cluster_hosts must be a list of {name, address}, not {'name': 'a'}"
+    ]
+    assert hosts_entries_problems("a", variable="v")[0].startswith("v must be a list")
