@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible.errors import AnsibleActionFail
+from ansible_collections.ie.cluster.plugins.action.blockinfile import check_blockinfile_arguments
 from ansible_collections.ie.cluster.plugins.action.lineinfile import check_lineinfile_arguments
 from ansible_collections.ie.cluster.plugins.action.probe import check_probe_arguments
 
@@ -84,6 +85,9 @@ def instead(task: dict) -> str | None:
     args = task.get("ansible.builtin.lineinfile")
     if isinstance(args, dict) and takes(check_lineinfile_arguments, args):
         return "ie.cluster.lineinfile"
+    args = task.get("ansible.builtin.blockinfile")
+    if isinstance(args, dict) and takes(check_blockinfile_arguments, args):
+        return "ie.cluster.blockinfile"
     for module in SERVICE:
         args = task.get(module)
         if (
@@ -164,6 +168,16 @@ def test_the_roles_and_playbooks_use_the_shell_first_actions():
             "ie.cluster.lineinfile",
         ),
         ("- ansible.builtin.lineinfile: {path: /f, line: a}", None),
+        (
+            "- ansible.builtin.blockinfile: {path: /f, block: a, owner: r, group: r, mode: '0644'}",
+            "ie.cluster.blockinfile",
+        ),
+        ("- ansible.builtin.blockinfile: {path: /f, block: a}", None),
+        (
+            "- ansible.builtin.blockinfile: {path: /f, block: a, owner: r, group: r, mode: '0644',"
+            " insertbefore: BOF}",
+            None,
+        ),
         (
             "- {ansible.builtin.command: {argv: [ceph, -s]}, changed_when: false}",
             "ie.cluster.probe",
