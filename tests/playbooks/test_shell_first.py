@@ -92,9 +92,10 @@ def instead(task: dict) -> str | None:
         args = task.get(module)
         if (
             isinstance(args, dict)
-            and set(args) - {"masked"} == {"name", "state", "enabled"}
+            and set(args) - {"masked", "daemon_reload"} == {"name", "state", "enabled"}
             and args["state"] in ("started", "stopped")
             and isinstance(args["enabled"], bool)
+            and args.get("daemon_reload") is not True
         ):
             return "ie.cluster.service"
     for module in COMMAND:
@@ -141,6 +142,16 @@ def test_the_roles_and_playbooks_use_the_shell_first_actions():
         (
             "- block: [{ansible.builtin.service: {name: ssh, state: started, enabled: true}}]",
             "ie.cluster.service",
+        ),
+        (
+            "- ansible.builtin.systemd_service: {name: a, state: started, enabled: true,"
+            " daemon_reload: '{{ unit is changed }}'}",
+            "ie.cluster.service",
+        ),
+        (
+            "- ansible.builtin.systemd_service: {name: a, state: started, enabled: true,"
+            " daemon_reload: true}",
+            None,
         ),
         (
             "- ansible.builtin.systemd_service: {name: s, state: stopped, enabled: false,"

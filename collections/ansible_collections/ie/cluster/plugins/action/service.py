@@ -13,7 +13,8 @@ and ``systemctl is-active`` in one shell command over the task's connection
 returns unchanged; anything else (a unit to start, stop, enable or disable,
 ``static``, ``activating``, an answer not understood) runs
 ansible.builtin.systemd_service with the same arguments, which does the
-work, check mode included.
+work, check mode included. So does ``daemon_reload`` true: systemd reads
+the unit files again first (a task gives it as ``UNIT_WRITTEN is changed``).
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -26,7 +27,7 @@ from ansible_collections.ie.cluster.plugins.plugin_utils.shell_first import Shel
 
 __metaclass__ = type
 
-ALLOWED = frozenset({"name", "state", "enabled", "masked"})
+ALLOWED = frozenset({"name", "state", "enabled", "masked", "daemon_reload"})
 ACTIVE = {"started": "active", "stopped": "inactive"}
 ENABLED = {True: "enabled", False: "disabled"}
 
@@ -47,11 +48,13 @@ def already_so(args: dict, stdout: str) -> bool:
 
 def check_service_arguments(args: dict) -> None:
     """A unit's name, a state of ACTIVE, enabled true or false and, if
-    given, masked (only a stopped, disabled unit is masked), nothing else."""
+    given, masked (only a stopped, disabled unit is masked) and
+    daemon_reload (true or false), nothing else."""
     odd = sorted(set(args) - ALLOWED)
     if odd:
         raise AnsibleActionFail(
-            "ie.cluster.service does not take %s (it takes name, state, enabled and masked;"
+            "ie.cluster.service does not take %s (it takes name, state, enabled, masked and"
+            " daemon_reload;"
             " the rest is ansible.builtin.systemd_service's)" % ", ".join(odd)
         )
     if not isinstance(args.get("name"), str) or not args["name"]:
@@ -62,8 +65,9 @@ def check_service_arguments(args: dict) -> None:
         )
     if not isinstance(args.get("enabled"), bool):
         raise AnsibleActionFail("ie.cluster.service needs enabled, true or false")
-    if args.get("masked") is not None and not isinstance(args["masked"], bool):
-        raise AnsibleActionFail("ie.cluster.service's masked is true or false")
+    for key in ("masked", "daemon_reload"):
+        if args.get(key) is not None and not isinstance(args[key], bool):
+            raise AnsibleActionFail("ie.cluster.service's %s is true or false" % key)
     if args.get("masked") and (args["enabled"] or args["state"] != "stopped"):
         raise AnsibleActionFail("ie.cluster.service masks a unit only stopped and not enabled")
 
@@ -73,7 +77,7 @@ class ActionModule(ShellFirst):
 
     def arguments(self):
         args = dict(self._task.args)
-        for key in ("enabled", "masked"):
+        for key in ("enabled", "masked", "daemon_reload"):
             if isinstance(args.get(key), str):  # a templated boolean
                 args[key] = boolean(args[key], strict=True)
         check_service_arguments(args)
@@ -83,7 +87,7 @@ class ActionModule(ShellFirst):
         return probe_command(args["name"])
 
     def unchanged(self, args, rc, stdout):
-        if rc != 0 or not already_so(args, stdout):
+        if args.get("daemon_reload") or rc != 0 or not already_so(args, stdout):
             return None
         return {
             "changed": False,

@@ -15,8 +15,8 @@ description:
   - Asks C(systemctl is-enabled) and C(systemctl is-active) first, in one shell command over the task's
     connection (with its become). When the answers are exactly those the task asks, the task is unchanged
     and no module runs on the host.
-  - Otherwise M(ansible.builtin.systemd_service) runs with the same arguments and does the work; check mode
-    is its own.
+  - Otherwise, or with O(daemon_reload=true), M(ansible.builtin.systemd_service) runs with the same
+    arguments and does the work; check mode is its own.
   - It runs as an action plugin; this file is its documentation.
 author: ie-cluster system admin team (@ie-cluster)
 version_added: 1.0.0
@@ -39,6 +39,13 @@ options:
       - V(true) masks the unit (systemctl's V(masked)), so that nothing starts it; only with
         O(state=stopped) and O(enabled=false). V(false) unmasks it.
     type: bool
+  daemon_reload:
+    description:
+      - V(true) has systemd read the unit files again first, and so always runs
+        M(ansible.builtin.systemd_service); give it as V(true) only when a unit file was just written
+        (C("{{ written is changed }}")).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full

@@ -9,7 +9,9 @@ must be sent as shell_first.ask sends it: with the task's become, reading
 
 from __future__ import absolute_import, annotations, division, print_function
 
+import json
 import subprocess
+import sys
 from unittest import mock
 
 from ansible.playbook.play_context import PlayContext
@@ -69,3 +71,24 @@ def shell(command: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def builtin_changes(module: str, path, args: dict) -> bool:
+    """ansible.builtin.``module``'s own answer for the file ``path`` (a
+    pathlib.Path here), run in check mode as the host would run it: would it
+    change the file? The oracle for an action's decision."""
+    arguments = path.parent / "module-arguments.json"
+    arguments.write_text(
+        json.dumps(
+            {"ANSIBLE_MODULE_ARGS": {**args, "path": str(path), "_ansible_check_mode": True}}
+        )
+    )
+    done = subprocess.run(  # noqa: S603 - the builtin module, as the host would run it
+        [sys.executable, "-m", f"ansible.modules.{module}", str(arguments)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    result = json.loads(done.stdout)
+    assert not result.get("failed"), result
+    return result["changed"]

@@ -8,16 +8,14 @@ action may call a file unchanged only where the module says so."""
 from __future__ import absolute_import, annotations, division, print_function
 
 import grp
-import json
 import os
 import pwd
-import subprocess
-import sys
 
 import pytest
 from ansible.errors import AnsibleActionFail
 from ansible_collections.ie.cluster.plugins.action import lineinfile
 from ansible_collections.ie.cluster.tests.unit.plugins.action.shell_first_harness import (
+    builtin_changes,
     run_action,
     shell,
 )
@@ -34,21 +32,7 @@ def answer(path):
 
 def module_changes(path, args):
     """ansible.builtin.lineinfile's own answer, in check mode: would it change ``path``?"""
-    arguments = path.parent / "module-arguments.json"
-    arguments.write_text(
-        json.dumps(
-            {"ANSIBLE_MODULE_ARGS": {**args, "path": str(path), "_ansible_check_mode": True}}
-        )
-    )
-    done = subprocess.run(  # noqa: S603 - the builtin module, as the host would run it
-        [sys.executable, "-m", "ansible.modules.lineinfile", str(arguments)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    result = json.loads(done.stdout)
-    assert not result.get("failed"), result
-    return result["changed"]
+    return builtin_changes("lineinfile", path, args)
 
 
 SETTING = {"regexp": r"^#?\s*SUB_UID_COUNT\s", "line": "SUB_UID_COUNT 0"}

@@ -91,8 +91,11 @@ def test_name_state_and_enabled_are_required_and_nothing_else_taken():
     service.check_service_arguments(STARTED)
     service.check_service_arguments({"name": "x", "state": "stopped", "enabled": False})
     service.check_service_arguments(MASKED)
-    with pytest.raises(AnsibleActionFail, match="does not take daemon_reload, scope"):
-        service.check_service_arguments({**STARTED, "scope": "user", "daemon_reload": True})
+    service.check_service_arguments({**STARTED, "daemon_reload": False})
+    with pytest.raises(AnsibleActionFail, match="does not take scope, user"):
+        service.check_service_arguments({**STARTED, "scope": "user", "user": "x"})
+    with pytest.raises(AnsibleActionFail, match="daemon_reload is true or false"):
+        service.check_service_arguments({**STARTED, "daemon_reload": "perhaps"})
     for odd in ({**MASKED, "state": "started"}, {**MASKED, "enabled": True}):
         with pytest.raises(AnsibleActionFail, match="masks a unit only stopped and not enabled"):
             service.check_service_arguments(odd)
@@ -131,3 +134,16 @@ def test_anything_else_runs_the_builtin_systemd_service_module_with_the_same_arg
     result, _sent, module = run_action(service.ActionModule, STARTED, reply)
     assert module == ("ansible.legacy.systemd_service", STARTED)
     assert result["changed"] is True and "checked_by_shell" not in result
+
+
+def test_daemon_reload_runs_the_module_even_for_a_unit_as_asked():
+    for reload in (True, "True", "yes"):
+        result, _sent, module = run_action(
+            service.ActionModule, {**STARTED, "daemon_reload": reload}, answer("enabled\nactive\n")
+        )
+        assert module == ("ansible.legacy.systemd_service", {**STARTED, "daemon_reload": True})
+        assert "checked_by_shell" not in result
+    result, _sent, module = run_action(
+        service.ActionModule, {**STARTED, "daemon_reload": "False"}, answer("enabled\nactive\n")
+    )
+    assert module is None and result["checked_by_shell"]
