@@ -9,8 +9,9 @@ template or the job asks, the home and the working directory inside, and an
 unknown container refused at submit time with nothing queued. A student's
 own image, built with ie-podman and pushed to the registry, runs their job
 (again after a push under the same tag), and another student naming it is
-refused at submit time. Last, one template is taken out of the list and is
-gone from every node.
+refused at submit time. Last, in one run, one template's image pushed again
+under its tag is picked up and the other template, taken out of the list,
+is gone from every node.
 """
 
 import json
